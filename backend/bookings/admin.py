@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from .models import Booking
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    """Read-only for the record: bookings change through the use cases (capacity, audit)."""
+
+    list_display = ["code", "starts_at", "location", "service", "status", "source"]
+    list_filter = ["status", "location", "service", "source"]
+    list_select_related = ["location", "service"]
+    search_fields = ["code"]
+    date_hierarchy = "starts_at"
+    exclude = ["manage_token_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

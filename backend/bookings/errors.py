@@ -1,0 +1,66 @@
+"""Expected failures of the use cases (bookings and the live queue): one list of codes,
+which the schema exposes as the GraphQL enum ErrorCode."""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    SLOT_TAKEN = "SLOT_TAKEN"
+    BUSY = "BUSY"
+    SLOT_UNAVAILABLE = "SLOT_UNAVAILABLE"
+    OUTSIDE_BOOKING_WINDOW = "OUTSIDE_BOOKING_WINDOW"
+    DEADLINE_PASSED = "DEADLINE_PASSED"
+    HOLD_EXPIRED = "HOLD_EXPIRED"
+    HOLD_NOT_FOUND = "HOLD_NOT_FOUND"
+    NOT_FOUND = "NOT_FOUND"
+    SERVICE_NOT_OFFERED = "SERVICE_NOT_OFFERED"
+    BOOKING_NOT_ACTIVE = "BOOKING_NOT_ACTIVE"
+    SAME_SLOT = "SAME_SLOT"
+    INVALID_TIME = "INVALID_TIME"
+    INVALID_NAME = "INVALID_NAME"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_PHONE = "INVALID_PHONE"
+    INVALID_LANGUAGE = "INVALID_LANGUAGE"
+    PHONE_REQUIRED = "PHONE_REQUIRED"
+    INVALID_IDEMPOTENCY_KEY = "INVALID_IDEMPOTENCY_KEY"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    INVALID_DATE_RANGE = "INVALID_DATE_RANGE"
+    RANGE_TOO_LARGE = "RANGE_TOO_LARGE"
+    # The live queue (backend/queue)
+    QUOTA_REACHED = "QUOTA_REACHED"
+    LOCATION_CLOSED = "LOCATION_CLOSED"
+    QUEUE_EMPTY = "QUEUE_EMPTY"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    TOO_EARLY = "TOO_EARLY"
+    TOO_LATE = "TOO_LATE"
+    ALREADY_CHECKED_IN = "ALREADY_CHECKED_IN"
+    WRONG_LOCATION = "WRONG_LOCATION"
+    NOT_SIGNED_IN = "NOT_SIGNED_IN"
+    PAIRING_INVALID = "PAIRING_INVALID"
+    WRONG_DEVICE_KIND = "WRONG_DEVICE_KIND"
+    WRONG_PIN = "WRONG_PIN"
+    PIN_LOCKED = "PIN_LOCKED"
+    KIOSK_PIN_NOT_SET = "KIOSK_PIN_NOT_SET"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    WAITLIST_DISABLED = "WAITLIST_DISABLED"
+    WAITLIST_FULL = "WAITLIST_FULL"
+    ALREADY_ON_WAITLIST = "ALREADY_ON_WAITLIST"
+    OFFER_EXPIRED = "OFFER_EXPIRED"
+
+
+class BookingError(Exception):
+    """A business rule said no. Nothing was changed."""
+
+    def __init__(self, code: ErrorCode, message: str, field: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class BookingErrors(BookingError):
+    """Several input problems at once (e.g. bad email and bad phone), reported together."""
+
+    def __init__(self, errors: list[BookingError]):
+        super().__init__(errors[0].code, errors[0].message, errors[0].field)
+        self.errors = errors

@@ -1,0 +1,1 @@
+"""Booking use cases: the only code that changes bookings, holds and claims."""

@@ -1,0 +1,208 @@
+"""Booking an appointment, from a hold or directly, optionally with an idempotency key."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backend.accounts.actors import Actor
+from backend.accounts.tokens import hash_secret
+from backend.core.audit import log_action
+from backend.core.events import emit
+
+from .. import capacity, idempotency
+from ..availability import check_bookable_start
+from ..codes import new_code
+from ..contact import Contact, check_contact
+from ..errors import BookingError, ErrorCode
+from ..models import Booking, Hold, IdempotencyRecord
+from ..tokens import manage_token, new_salt
+from .lookup import get_offered_service, parse_uuid
+from .transactions import write_transaction
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    name: str
+    email: str
+    phone: str | None = None
+    language: str | None = None
+    channel: str | None = None
+    hold_id: str | None = None
+    service_id: str | None = None
+    location_id: str | None = None
+    start: datetime | None = None
+    source: str = Booking.Source.WEB
+    idempotency_key: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    booking: Booking
+    manage_token: str  # shown once; only its hash is stored
+    replayed: bool = False
+
+
+class _SameKeyInFlight(Exception):
+    """Another request with the same idempotency key committed first."""
+
+
+def do_book_appointment(
+    request: BookingRequest, actor: Actor, now: datetime | None = None
+) -> BookingResult:
+    now = now or timezone.now()
+    contact = check_contact(
+        request.name, request.email, request.phone, request.language, request.channel
+    )
+    key = idempotency.check_key(request.idempotency_key) if request.idempotency_key else None
+    # The request as sent, not as resolved: a retry after a lost response must replay even
+    # though the booking consumed its hold meanwhile.
+    fingerprint = idempotency.fingerprint(
+        {
+            "hold": request.hold_id,
+            "service": request.service_id if not request.hold_id else None,
+            "location": request.location_id if not request.hold_id else None,
+            "start": request.start.isoformat() if request.start and not request.hold_id else None,
+            "contact": asdict(contact),
+            "source": request.source,
+        }
+    )
+    if key and (record := idempotency.find(key, fingerprint)):
+        return _replay(record, key, fingerprint)
+    hold, service, location, start = _target(request)
+    if not actor.may_act_in(service.organization_id):
+        raise BookingError(ErrorCode.NOT_FOUND, "No such service.", "service")
+    plan = check_bookable_start(service, location, start, now)
+    booking_id, salt = uuid.uuid4(), new_salt()
+    token = manage_token(booking_id, salt)
+    try:
+        with write_transaction():
+            booking = _insert_booking(
+                service,
+                location,
+                start,
+                contact,
+                request.source,
+                actor,
+                id=booking_id,
+                token_salt=salt,
+                manage_token_hash=hash_secret(token),
+            )
+            if key:
+                _record_key(booking, key, fingerprint)
+            staff = _take_capacity(hold, booking, service, location, start, plan, now)
+            if staff is not None:
+                booking.assigned_staff = staff
+                booking.save(update_fields=["assigned_staff"])
+            log_action(
+                "booking.created",
+                actor,
+                booking,
+                service.organization_id,
+                source=request.source,
+                from_hold=hold is not None,
+            )
+            emit("booking.created", booking_id=booking.pk)
+    except _SameKeyInFlight:
+        assert key is not None  # only raised while recording a key
+        record = idempotency.find(key, fingerprint)
+        assert record is not None  # the winner committed it
+        return _replay(record, key, fingerprint)
+    return BookingResult(booking, token)
+
+
+def _target(request: BookingRequest):
+    if request.hold_id:
+        hold = (
+            Hold.objects.select_related("service__organization", "location__organization")
+            .filter(pk=parse_uuid(request.hold_id, "hold"))
+            .first()
+        )
+        if hold is None:
+            raise BookingError(
+                ErrorCode.HOLD_NOT_FOUND, "This reservation no longer exists.", "hold"
+            )
+        return hold, hold.service, hold.location, hold.starts_at
+    if not (request.service_id and request.location_id and request.start):
+        raise BookingError(
+            ErrorCode.SLOT_UNAVAILABLE,
+            "Give a hold, or a service, a location and a start.",
+            "start",
+        )
+    service, location = get_offered_service(request.service_id, request.location_id)
+    return None, service, location, request.start
+
+
+def _insert_booking(
+    service, location, start, contact: Contact, source, actor, **secrets: object
+) -> Booking:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Booking.objects.create(
+                    organization_id=service.organization_id,
+                    location=location,
+                    service=service,
+                    starts_at=start,
+                    ends_at=start + timedelta(minutes=service.duration_minutes),
+                    code=new_code(),
+                    **secrets,
+                    name=contact.name,
+                    email=contact.email,
+                    phone=contact.phone,
+                    language=contact.language,
+                    channel=contact.channel,
+                    source=source,
+                    created_by=actor.user,
+                )
+        except IntegrityError:
+            continue  # the random code exists already: draw another
+    raise BookingError(ErrorCode.BUSY, "Could not issue a booking code. Please try again.")
+
+
+def _record_key(booking: Booking, key: str, fingerprint: str) -> None:
+    """Insert the key first, before taking capacity: concurrent requests with the same key
+    wait here on the unique index and then replay, instead of competing for seats."""
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                organization_id=booking.organization_id,
+                key_hash=idempotency.key_hash(key),
+                fingerprint=fingerprint,
+                booking=booking,
+            )
+    except IntegrityError:
+        raise _SameKeyInFlight from None
+
+
+def _take_capacity(hold, booking, service, location, start, plan, now):
+    if hold is not None:
+        if capacity.convert_hold(hold, booking, now):
+            return capacity.held_staff(booking)
+        try:
+            return capacity.take(service, location, start, plan, booking, now)
+        except BookingError as exc:
+            if exc.code == ErrorCode.SLOT_TAKEN:
+                raise BookingError(
+                    ErrorCode.HOLD_EXPIRED,
+                    "Your reservation ran out and the time was taken meanwhile.",
+                    "hold",
+                ) from exc
+            raise
+    return capacity.take(service, location, start, plan, booking, now)
+
+
+def _replay(record: IdempotencyRecord, key: str, fingerprint: str) -> BookingResult:
+    if record.fingerprint != fingerprint:
+        raise BookingError(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "This idempotency key was used for a different booking.",
+            "idempotencyKey",
+        )
+    booking = record.booking
+    return BookingResult(booking, manage_token(booking.pk, booking.token_salt), replayed=True)

@@ -1,0 +1,9 @@
+"""Delivery channels. Each raises TransientError (retry later) or PermanentError (give up)."""
+
+
+class TransientError(Exception):
+    """The provider or network failed for now; the job retries with backoff."""
+
+
+class PermanentError(Exception):
+    """Retrying cannot help (invalid number, subscription gone, rejected request)."""

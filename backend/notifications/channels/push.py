@@ -1,0 +1,102 @@
+"""Web Push with VAPID (pywebpush). Keys are generated on first use and kept outside the
+repository (VAPID_KEY_FILE, default var/vapid_private.pem, mode 0600)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable, Iterable
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from py_vapid import Vapid02
+from pywebpush import WebPushException, webpush
+
+from ..models import PushSubscription
+from . import PermanentError, TransientError
+
+
+def ensure_vapid_keys() -> Vapid02:
+    path = settings.VAPID_KEY_FILE
+    if not path.exists():
+        vapid = Vapid02()
+        vapid.generate_keys()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(vapid.private_pem())
+    return Vapid02.from_file(str(path))
+
+
+def application_server_key() -> str:
+    """The public key the browser's pushManager.subscribe() needs (base64url, raw point)."""
+    public = ensure_vapid_keys().public_key
+    raw = public.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def send_push(subscription: PushSubscription, payload: dict, ttl: int, urgency: str) -> None:
+    """Send one message. TTL is always > 0 (0 would drop it for a phone that is offline) and
+    the claims dict is fresh per call (webpush() adds aud/exp to it: STACK-NOTES trap 12).
+    A 404/410 means the browser dropped the subscription: it is deleted, like one whose keys
+    are malformed (nothing could ever be encrypted for it)."""
+    assert ttl > 0
+    ensure_vapid_keys()
+    try:
+        webpush(
+            subscription_info={
+                "endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+            },
+            data=json.dumps(payload, ensure_ascii=False),
+            vapid_private_key=str(settings.VAPID_KEY_FILE),
+            vapid_claims={"sub": settings.VAPID_SUBJECT},
+            ttl=ttl,
+            headers={"Urgency": urgency},
+            timeout=10,
+        )
+    except WebPushException as exc:
+        if exc.response is None:  # raised before sending: the subscription's keys are bad
+            subscription.delete()
+            raise PermanentError("invalid subscription") from exc
+        status = exc.response.status_code
+        if status in (404, 410):
+            subscription.delete()
+            raise PermanentError("subscription gone") from exc
+        if 400 <= status < 500 and status != 429:
+            raise PermanentError(f"push service refused ({status})") from exc
+        raise TransientError(f"push service failed ({status})") from exc
+    except requests.RequestException as exc:  # unreachable, timed out: try again later
+        # Not chained: the cause quotes the endpoint URL, a token of the citizen's browser.
+        raise TransientError(f"push service unreachable ({type(exc).__name__})") from None
+    except (ValueError, IndexError, TypeError) as exc:  # keys that are no P-256 point/secret
+        subscription.delete()
+        raise PermanentError("invalid subscription") from exc
+
+
+def send_push_to_all(
+    subscriptions: Iterable[PushSubscription],
+    payload: Callable[[PushSubscription], dict],
+    ttl: int,
+    urgency: str,
+) -> None:
+    """Send one message to every browser subscribed to a booking or ticket (a phone and a
+    laptop). One that is gone or fails does not keep the others from getting it; the message
+    counts as delivered when at least one got it, so a retry never repeats it to the others.
+    Raises (TransientError first, so it is retried) only when none got it."""
+    errors: list[Exception] = []
+    delivered = 0
+    for subscription in subscriptions:
+        try:
+            send_push(subscription, payload(subscription), ttl=ttl, urgency=urgency)
+            delivered += 1
+        except (TransientError, PermanentError) as exc:
+            errors.append(exc)
+    if delivered:
+        return
+    if not errors:
+        raise PermanentError("no push subscription")
+    raise next((e for e in errors if isinstance(e, TransientError)), errors[0])

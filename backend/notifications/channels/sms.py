@@ -1,0 +1,111 @@
+"""SMS through sipgate, Twilio or Vonage (their real HTTP APIs), or the console.
+
+SMS_PROVIDER picks one; SMS_API_KEY holds "id:secret" (sipgate token id and token, Twilio
+account SID and auth token, Vonage API key and secret); SMS_SENDER is the sender name
+(≤ 11 characters); SMS_API_BASE_URL points a provider at another host (tests)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+
+from . import PermanentError, TransientError
+
+TIMEOUT = 10
+
+
+@dataclass(frozen=True)
+class Credentials:
+    user: str
+    secret: str
+
+    @classmethod
+    def from_settings(cls) -> Credentials:
+        user, _, secret = settings.SMS_API_KEY.partition(":")
+        if not user or not secret:
+            raise PermanentError("SMS_API_KEY must be 'id:secret'")
+        return cls(user, secret)
+
+
+def _check(response: requests.Response) -> requests.Response:
+    if response.status_code >= 500 or response.status_code == 429:
+        raise TransientError(f"provider answered {response.status_code}")
+    if response.status_code >= 400:
+        raise PermanentError(f"provider refused ({response.status_code})")
+    return response
+
+
+def _post(url: str, **kwargs) -> requests.Response:
+    try:
+        return _check(requests.post(url, timeout=TIMEOUT, **kwargs))
+    except requests.RequestException as exc:
+        raise TransientError(type(exc).__name__) from exc
+
+
+def send_sipgate(to: str, text: str) -> None:
+    """https://api.sipgate.com/v2/sessions/sms with the token as basic auth."""
+    creds = Credentials.from_settings()
+    base = settings.SMS_API_BASE_URL or "https://api.sipgate.com"
+    _post(
+        f"{base}/v2/sessions/sms",
+        auth=(creds.user, creds.secret),
+        json={"smsId": settings.SMS_SENDER, "recipient": to, "message": text},
+    )
+
+
+def send_twilio(to: str, text: str) -> None:
+    """POST .../Accounts/{SID}/Messages.json, form-encoded, basic auth SID:token."""
+    creds = Credentials.from_settings()
+    base = settings.SMS_API_BASE_URL or "https://api.twilio.com"
+    _post(
+        f"{base}/2010-04-01/Accounts/{creds.user}/Messages.json",
+        auth=(creds.user, creds.secret),
+        data={"To": to, "From": settings.SMS_SENDER, "Body": text},
+    )
+
+
+def send_vonage(to: str, text: str) -> None:
+    """POST https://rest.nexmo.com/sms/json; the API answers 200 with a per-message status."""
+    creds = Credentials.from_settings()
+    base = settings.SMS_API_BASE_URL or "https://rest.nexmo.com"
+    response = _post(
+        f"{base}/sms/json",
+        data={
+            "api_key": creds.user,
+            "api_secret": creds.secret,
+            "to": to.lstrip("+"),
+            "from": settings.SMS_SENDER,
+            "text": text,
+            "type": "unicode",
+        },
+    )
+    status = str(response.json().get("messages", [{}])[0].get("status", "0"))
+    if status == "1":  # throttled
+        raise TransientError("vonage throttled")
+    if status != "0":
+        raise PermanentError(f"vonage status {status}")
+
+
+def send_console(to: str, text: str) -> None:
+    """The embedded default: print, like Django's console e-mail backend (not a log)."""
+    sys.stdout.write(f"--- SMS to {to} ---\n{text}\n")
+
+
+PROVIDERS = {
+    "sipgate": send_sipgate,
+    "twilio": send_twilio,
+    "vonage": send_vonage,
+    "console": send_console,
+}
+
+
+def send_sms(to: str, text: str) -> None:
+    if not settings.SMS_ENABLED and settings.SMS_PROVIDER != "console":
+        raise PermanentError("SMS_ENABLED is false")
+    provider = PROVIDERS.get(settings.SMS_PROVIDER)
+    if provider is None:
+        raise PermanentError(f"unknown SMS_PROVIDER {settings.SMS_PROVIDER!r}")
+    provider(to, text)

@@ -1,0 +1,99 @@
+"""Web Push to ticket holders who opted in: "almost your turn" and "called to Schalter 3"."""
+
+from __future__ import annotations
+
+from backend.catalog.models import Location
+from backend.queue.models import QueueTicket
+from backend.queue.state import position_of, queue_state
+
+from .catalog import text
+from .channels.push import send_push_to_all
+from .dispatch import deliver
+from .models import Channel, Kind, PushSubscription
+
+NEXT_THRESHOLD = 3  # "3 ahead of you" once, then "you are next"
+
+
+def push_updates(location_id) -> int:
+    """Push what changed for subscribed tickets of the location; each message once."""
+    location = Location.objects.select_related("organization").get(pk=location_id)
+    subscribed = (
+        QueueTicket.objects.filter(
+            location=location,
+            push_subscriptions__isnull=False,
+            status__in=(QueueTicket.Status.WAITING, QueueTicket.Status.CALLED),
+        )
+        .distinct()
+        .prefetch_related("push_subscriptions", "service_point")
+    )
+    if not subscribed:
+        return 0
+    state = queue_state(location)
+    sent = 0
+    for ticket in subscribed:
+        subscriptions = list(ticket.push_subscriptions.all())
+        if ticket.status == QueueTicket.Status.CALLED:
+            counter = ticket.service_point.name if ticket.service_point else ""
+            sent += _push(
+                ticket,
+                subscriptions,
+                Kind.TICKET_CALLED,
+                f"called-{ticket.recall_count}",
+                "high",
+                300,
+                number=ticket.display_number,
+                counter=counter,
+            )
+            continue
+        position, _minutes = position_of(state, str(ticket.pk))
+        if position is None:
+            continue
+        if position == 1:
+            sent += _push(
+                ticket,
+                subscriptions,
+                Kind.TICKET_NEXT,
+                "next",
+                "high",
+                900,
+                number=ticket.display_number,
+                ahead=0,
+            )
+        elif position <= NEXT_THRESHOLD + 1:
+            sent += _push(
+                ticket,
+                subscriptions,
+                Kind.TICKET_NEXT,
+                f"ahead-{NEXT_THRESHOLD}",
+                "normal",
+                900,
+                number=ticket.display_number,
+                ahead=position - 1,
+            )
+    return sent
+
+
+def _push(ticket, subscriptions, kind: str, key: str, urgency: str, ttl: int, **values) -> int:
+    def send() -> None:
+        send_push_to_all(
+            subscriptions,
+            lambda subscription: {
+                "title": text(subscription.language, "push", kind, **values),
+                "number": values["number"],
+                "url": f"/t/{ticket.pk}",
+            },
+            ttl=ttl,
+            urgency=urgency,
+        )
+
+    return int(deliver(kind, Channel.PUSH, send, ticket=ticket, key=key) == "sent")
+
+
+def subscribe(endpoint: str, p256dh: str, auth: str, language: str, **subject) -> PushSubscription:
+    """Store (or refresh) a browser's subscription for a booking or a ticket."""
+    subscription, _ = PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        **subject,
+        defaults={"p256dh": p256dh, "auth": auth, "language": language},
+    )
+    return subscription

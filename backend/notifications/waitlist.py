@@ -1,0 +1,323 @@
+"""A fair waitlist: first come, first offered.
+
+When capacity frees (a cancellation, a reschedule, a hold that ran out or was released), the
+oldest waiting entry whose service, location and date window match is offered that slot: it
+is held for them (a real Hold, so the database guarantees that one freed place is never
+offered twice) for WAITLIST_OFFER_MINUTES, and they confirm with one click from the message.
+If the offer runs out, the entry is marked missed, the hold is released, and the freed slot
+goes to the next entry in line."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from backend.accounts.actors import SYSTEM, Actor
+from backend.bookings import capacity
+from backend.bookings.contact import check_contact
+from backend.bookings.errors import BookingError, ErrorCode
+from backend.bookings.models import Booking, Hold
+from backend.bookings.services.booking import BookingRequest, BookingResult, do_book_appointment
+from backend.bookings.services.holds import do_hold_slot
+from backend.bookings.services.lookup import get_location, get_service, parse_uuid
+from backend.bookings.services.transactions import write_transaction
+from backend.bookings.tokens import manage_token, new_salt
+from backend.catalog.models import Location, Service
+from backend.core.audit import log_action
+
+from . import messages
+from .catalog import text
+from .channels import TransientError
+from .channels.email import send_email
+from .channels.sms import send_sms
+from .dispatch import deliver
+from .models import Channel, Delivery, Kind, WaitlistEntry
+
+Status = WaitlistEntry.Status
+ACTIVE = (Status.WAITING, Status.OFFERED)
+
+
+@dataclass(frozen=True)
+class JoinedWaitlist:
+    entry: WaitlistEntry
+    token: str  # for the entry's link (/waitlist/<id>#<token>); derived, not stored
+
+
+def entry_token(entry: WaitlistEntry) -> str:
+    return manage_token(f"waitlist:{entry.pk}", entry.token_salt)
+
+
+def entry_link(entry: WaitlistEntry) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/waitlist/{entry.pk}#{entry_token(entry)}"
+
+
+def access_entry(entry_id: str, token: str) -> WaitlistEntry:
+    entry = (
+        WaitlistEntry.objects.select_related(
+            "service__organization", "location", "offer_location__organization"
+        )
+        .filter(pk=parse_uuid(entry_id, "entry"))
+        .first()
+    )
+    if entry is None or not hmac.compare_digest(entry_token(entry), token or ""):
+        raise BookingError(ErrorCode.NOT_FOUND, "No waitlist entry with this link.", "entry")
+    return entry
+
+
+def max_size(service: Service) -> int:
+    configured = service.organization.waitlist_max_size
+    return configured if configured is not None else settings.WAITLIST_MAX_SIZE
+
+
+def do_join_waitlist(
+    service_id: str,
+    location_id: str | None,
+    first_day: date,
+    last_day: date,
+    name: str,
+    email: str,
+    phone: str | None,
+    language: str | None,
+    channel: str | None,
+    actor: Actor,
+    now: datetime | None = None,
+) -> JoinedWaitlist:
+    now = now or timezone.now()
+    if not settings.WAITLIST_ENABLED:
+        raise BookingError(ErrorCode.WAITLIST_DISABLED, "There is no waitlist here.")
+    contact = check_contact(name, email, phone, language, channel)
+    service = get_service(service_id)
+    location: Location | None = None
+    if location_id:
+        location = get_location(location_id)
+        if not service.locations.filter(pk=location.pk, is_active=True).exists():
+            raise BookingError(
+                ErrorCode.SERVICE_NOT_OFFERED,
+                "This service is not offered at this location.",
+                "service",
+            )
+    if last_day < first_day:
+        raise BookingError(
+            ErrorCode.INVALID_DATE_RANGE, "'lastDay' is before 'firstDay'.", "lastDay"
+        )
+    if last_day < timezone.localdate(now):
+        raise BookingError(ErrorCode.OUTSIDE_BOOKING_WINDOW, "These days have passed.", "lastDay")
+    with write_transaction():
+        active = WaitlistEntry.objects.filter(service=service, status__in=ACTIVE)
+        if active.filter(email__iexact=contact.email).exists():
+            raise BookingError(
+                ErrorCode.ALREADY_ON_WAITLIST,
+                "You are already on the waitlist for this service.",
+                "email",
+            )
+        if active.count() >= max_size(service):
+            raise BookingError(ErrorCode.WAITLIST_FULL, "The waitlist is full.", "service")
+        entry = WaitlistEntry.objects.create(
+            organization_id=service.organization_id,
+            service=service,
+            location=location,
+            first_day=first_day,
+            last_day=last_day,
+            name=contact.name,
+            email=contact.email,
+            phone=contact.phone,
+            language=contact.language,
+            channel=contact.channel,
+            token_salt=new_salt(),
+        )
+        log_action("waitlist.joined", actor, entry, service.organization_id)
+    return JoinedWaitlist(entry, entry_token(entry))
+
+
+def offer_freed_slot(
+    service_id, location_id, start_iso: str, now: datetime | None = None
+) -> str | None:
+    """Offer a freed slot to the first matching waiting entry; returns its id, or None."""
+    now = now or timezone.now()
+    start = datetime.fromisoformat(start_iso)
+    location = Location.objects.select_related("organization").get(pk=location_id)
+    local_day = start.astimezone(ZoneInfo(location.timezone_name)).date()
+    waiting = (
+        WaitlistEntry.objects.filter(
+            service_id=service_id,
+            status=Status.WAITING,
+            first_day__lte=local_day,
+            last_day__gte=local_day,
+        )
+        .filter(Q(location__isnull=True) | Q(location=location))
+        .order_by("created_at", "pk")
+    )
+    # Only the first in line is asked: if the slot is gone meanwhile (taken, or no longer
+    # bookable), it is gone for everyone behind them too. But when a concurrent offer (of
+    # another place freed at the same moment) took the first entry, the next one is asked.
+    while (first := waiting.first()) is not None:
+        offered = _offer(first, location, start, now)
+        if offered is not _ENTRY_TAKEN:
+            return offered
+    return None
+
+
+_ENTRY_TAKEN = "entry taken"  # the entry stopped waiting meanwhile: ask the next one
+
+
+def _offer(entry: WaitlistEntry, location: Location, start: datetime, now: datetime) -> str | None:
+    expires = now + timedelta(minutes=settings.WAITLIST_OFFER_MINUTES)
+    try:
+        with write_transaction():
+            if not WaitlistEntry.objects.filter(pk=entry.pk, status=Status.WAITING).update(
+                status=Status.OFFERED
+            ):
+                return _ENTRY_TAKEN
+            hold = do_hold_slot(
+                str(entry.service_id), str(location.pk), start, SYSTEM, now, duration=expires - now
+            )
+            WaitlistEntry.objects.filter(pk=entry.pk).update(
+                offer_hold=hold,
+                offer_start=start,
+                offer_location=location,
+                offer_expires_at=hold.expires_at,
+                offers_made=entry.offers_made + 1,
+            )
+            log_action(
+                "waitlist.offered", SYSTEM, entry, entry.organization_id, start=start.isoformat()
+            )
+            transaction.on_commit(lambda: _send_offer(entry.pk))
+    except BookingError:
+        return None  # taken meanwhile or no longer bookable: the entry keeps waiting
+    return str(entry.pk)
+
+
+def _send_offer(entry_id) -> None:
+    from .tasks import send_waitlist_offer
+
+    send_waitlist_offer(entry_id)
+
+
+def notify_offer(entry_id) -> dict[str, str]:
+    entry = WaitlistEntry.objects.select_related(
+        "service__organization", "offer_location", "offer_location__organization"
+    ).get(pk=entry_id)
+    if entry.status != Status.OFFERED or entry.offer_location is None:
+        return {}
+    key = entry.offer_start.isoformat() if entry.offer_start else ""
+    channels = [Channel.EMAIL] + ([Channel.SMS] if entry.channel == "sms" and entry.phone else [])
+    results: dict[str, str] = {}
+    failure: TransientError | None = None
+    for channel in channels:
+        try:  # as for bookings: one channel failing for now does not hold up the other
+            results[str(channel)] = deliver(
+                Kind.WAITLIST_NOTIFICATION,
+                channel,
+                _offer_sender(channel, entry),
+                waitlist_entry=entry,
+                key=key,
+            )
+        except TransientError as exc:
+            results[str(channel)] = Delivery.Status.FAILED
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return results
+
+
+def _offer_sender(channel: str, entry: WaitlistEntry):
+    location = entry.offer_location
+    assert location is not None and entry.offer_start and entry.offer_expires_at
+    date_text, time_text = messages.local_parts(
+        entry.offer_start, location.timezone_name, entry.language
+    )
+    _d, expires_text = messages.local_parts(
+        entry.offer_expires_at, location.timezone_name, entry.language
+    )
+    link = entry_link(entry)
+    if channel == Channel.SMS:
+        return lambda: send_sms(
+            entry.phone,
+            text(
+                entry.language,
+                "sms",
+                "waitlist_notification",
+                date=date_text,
+                time=time_text,
+                expires=expires_text,
+                link=link,
+            ),
+        )
+    return lambda: send_email(
+        entry.email, messages.waitlist_email(entry, date_text, time_text, expires_text, link)
+    )
+
+
+def do_confirm_offer(
+    entry_id: str, token: str, actor: Actor, now: datetime | None = None
+) -> BookingResult:
+    """One click from the message: the held slot becomes the entry's booking."""
+    now = now or timezone.now()
+    entry = access_entry(entry_id, token)
+    if (
+        entry.status != Status.OFFERED
+        or entry.offer_hold_id is None
+        or (entry.offer_expires_at and entry.offer_expires_at <= now)
+    ):
+        raise BookingError(ErrorCode.OFFER_EXPIRED, "This offer is no longer open.", "entry")
+    result = do_book_appointment(
+        BookingRequest(
+            name=entry.name,
+            email=entry.email,
+            phone=entry.phone or None,
+            language=entry.language,
+            channel=entry.channel,
+            hold_id=str(entry.offer_hold_id),
+            source=Booking.Source.WEB,
+        ),
+        actor,
+        now,
+    )
+    WaitlistEntry.objects.filter(pk=entry.pk).update(
+        status=Status.BOOKED, booking=result.booking, offer_hold=None
+    )
+    return result
+
+
+def do_leave_waitlist(entry_id: str, token: str, actor: Actor) -> WaitlistEntry:
+    entry = access_entry(entry_id, token)
+    with write_transaction():
+        _release_offer_hold(entry)
+        WaitlistEntry.objects.filter(pk=entry.pk).update(status=Status.LEFT, offer_hold=None)
+        log_action("waitlist.left", actor, entry, entry.organization_id)
+    entry.refresh_from_db()
+    return entry
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """Offers whose time ran out: the entry missed it; the hold is released, which offers
+    the slot to the next one in line (capacity.freed)."""
+    now = now or timezone.now()
+    expired = 0
+    for entry in WaitlistEntry.objects.filter(status=Status.OFFERED, offer_expires_at__lte=now):
+        with write_transaction():
+            if not WaitlistEntry.objects.filter(pk=entry.pk, status=Status.OFFERED).update(
+                status=Status.MISSED, offer_hold=None
+            ):
+                continue
+            _release_offer_hold(entry)
+            log_action("waitlist.missed", SYSTEM, entry, entry.organization_id)
+            expired += 1
+    return expired
+
+
+def _release_offer_hold(entry: WaitlistEntry) -> None:
+    """Give the offered slot back (announced as capacity.freed: the next one in line)."""
+    if entry.offer_hold_id is None:
+        return
+    hold = Hold.objects.filter(pk=entry.offer_hold_id).first()
+    if hold is not None:
+        capacity.release(hold)
+        hold.delete()

@@ -1,0 +1,188 @@
+"""Getting into the queue: drawing a walk-in ticket, checking in a booking."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from backend.accounts.actors import Actor
+from backend.accounts.tokens import hash_secret, new_secret
+from backend.availability.engine import plan_day
+from backend.bookings.calendars import location_calendar
+from backend.bookings.codes import normalize_code
+from backend.bookings.errors import BookingError, ErrorCode
+from backend.bookings.models import Booking
+from backend.bookings.services.lookup import get_offered_service
+from backend.bookings.services.transactions import write_transaction
+from backend.catalog.models import Location, Service
+from backend.core.audit import log_action
+
+from ..access import check_kiosk_or_staff
+from ..events import publish_on_commit
+from ..models import QueueTicket
+from ..numbering import next_number
+from ..state import local_today, queue_state
+
+# In a scanned link the code stands with its dash (K7M-4QX); without it, words like "manage"
+# would look like codes.
+CODE_IN_TEXT = re.compile(
+    r"(?<![0-9A-Z])[2-9A-HJ-NP-Z]{3}-[2-9A-HJ-NP-Z]{3}(?![0-9A-Z])", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    ticket: QueueTicket
+    status_token: str  # for the holder's live status page; only its hash is stored
+    published: list = field(default_factory=list)  # the queue state sent after commit
+
+    def state(self) -> dict:
+        return self.published[-1] if self.published else queue_state(self.ticket.location)
+
+
+def check_open_now(location: Location, now: datetime) -> None:
+    """Tickets are issued on open days until closing time (from half an hour before opening,
+    so the first citizens can queue at the door)."""
+    day = local_today(location, now)
+    plan = plan_day(day, location_calendar(location, day, day))
+    early = timedelta(minutes=settings.QUEUE_OPENS_EARLY_MINUTES)
+    if not any(start - early <= now < end for start, end in plan.open):
+        raise BookingError(
+            ErrorCode.LOCATION_CLOSED,
+            "The office is closed now; tickets are issued during opening hours.",
+        )
+
+
+def _issue(location: Location, service: Service, now: datetime, **fields) -> IssuedTicket:
+    """Create a ticket with the next number; inside the caller's write transaction."""
+    day = local_today(location, now)
+    prefix = service.ticket_prefix
+    number = next_number(location, day, prefix)
+    token = new_secret()
+    ticket = QueueTicket.objects.create(
+        location=location,
+        service=service,
+        day=day,
+        prefix=prefix,
+        number=number,
+        queued_at=now,
+        status_token_hash=hash_secret(token),
+        **fields,
+    )
+    issued = IssuedTicket(ticket, token)
+    publish_on_commit(
+        location, {str(ticket.pk): {"status": ticket.status}}, published=issued.published
+    )
+    return issued
+
+
+def do_draw_ticket(
+    service_id: str, location_id: str, actor: Actor, priority: int = 0, now: datetime | None = None
+) -> IssuedTicket:
+    """A walk-in ticket from a kiosk (or a clerk), within the service's daily quota."""
+    now = now or timezone.now()
+    service, location = get_offered_service(service_id, location_id)
+    check_kiosk_or_staff(actor, location)
+    check_open_now(location, now)
+    if actor.device is not None:
+        priority = 0  # only staff may prioritise
+    with write_transaction():
+        issued = _issue(location, service, now, priority=priority)
+        if service.daily_ticket_quota is not None:
+            drawn = QueueTicket.objects.filter(
+                location=location,
+                day=issued.ticket.day,
+                service=service,
+                source=QueueTicket.Source.WALK_IN,
+                transferred_from__isnull=True,
+            ).count()
+            if drawn > service.daily_ticket_quota:
+                raise BookingError(
+                    ErrorCode.QUOTA_REACHED, "No more tickets for this service today.", "service"
+                )
+        log_action(
+            "ticket.drawn",
+            actor,
+            issued.ticket,
+            location.organization_id,
+            number=issued.ticket.display_number,
+        )
+    return issued
+
+
+def code_from_scan(text: str) -> str | None:
+    """The booking code from what was typed or scanned (the code alone, or a link with it)."""
+    if normalized := normalize_code(text):
+        return normalized
+    matches = CODE_IN_TEXT.findall(text or "")
+    return normalize_code(matches[-1]) if matches else None
+
+
+def do_check_in(
+    text: str, actor: Actor, location_id: str | None = None, now: datetime | None = None
+) -> IssuedTicket:
+    """Check a booking in at the kiosk of its location: it gets a ticket and is called at its
+    time ahead of walk-ins (backend/queue/policy.py)."""
+    now = now or timezone.now()
+    code = code_from_scan(text)
+    booking = (
+        Booking.objects.select_related("location__organization", "service__organization")
+        .filter(code=code)
+        .first()
+        if code
+        else None
+    )
+    if booking is None:
+        raise BookingError(ErrorCode.NOT_FOUND, "No booking with this code.", "code")
+    location = booking.location
+    if actor.device is not None and actor.device.location_id != location.pk:
+        raise BookingError(
+            ErrorCode.WRONG_LOCATION, f"This appointment is at {location.name}.", "code"
+        )
+    if location_id is not None and str(location.pk) != str(location_id):
+        raise BookingError(
+            ErrorCode.WRONG_LOCATION, f"This appointment is at {location.name}.", "code"
+        )
+    check_kiosk_or_staff(actor, location)
+    if booking.status == Booking.Status.CHECKED_IN:
+        raise BookingError(ErrorCode.ALREADY_CHECKED_IN, "You are already checked in.", "code")
+    if booking.status != Booking.Status.CONFIRMED:
+        raise BookingError(
+            ErrorCode.BOOKING_NOT_ACTIVE, "This booking is no longer active.", "code"
+        )
+    early = timedelta(minutes=settings.CHECK_IN_EARLY_MINUTES)
+    late = timedelta(minutes=settings.CHECK_IN_LATE_MINUTES)
+    if now < booking.starts_at - early:
+        raise BookingError(
+            ErrorCode.TOO_EARLY, "Check-in opens shortly before your appointment.", "code"
+        )
+    if now > booking.starts_at + late:
+        raise BookingError(
+            ErrorCode.TOO_LATE, "Your appointment time has passed; please draw a ticket.", "code"
+        )
+    with write_transaction():
+        updated = Booking.objects.filter(pk=booking.pk, status=Booking.Status.CONFIRMED).update(
+            status=Booking.Status.CHECKED_IN
+        )
+        if not updated:  # checked in at the same moment from elsewhere
+            raise BookingError(ErrorCode.ALREADY_CHECKED_IN, "You are already checked in.", "code")
+        issued = _issue(
+            location,
+            booking.service,
+            now,
+            source=QueueTicket.Source.BOOKING,
+            booking=booking,
+            due_at=booking.starts_at,
+        )
+        log_action(
+            "booking.checked_in",
+            actor,
+            booking,
+            location.organization_id,
+            ticket=issued.ticket.display_number,
+        )
+    return issued

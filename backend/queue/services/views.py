@@ -1,0 +1,94 @@
+"""Reading the queue: the staff console's view, and a ticket holder's own ticket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from backend.accounts.actors import Actor
+from backend.accounts.tokens import secret_matches
+from backend.bookings.errors import BookingError, ErrorCode
+from backend.bookings.services.lookup import get_location, parse_uuid
+from backend.catalog.models import Location
+
+from ..access import check_staff_view
+from ..models import QueueTicket, ServicePoint
+from ..policy import Waiting, in_call_order
+from ..state import local_today, queue_state
+
+Status = QueueTicket.Status
+
+
+@dataclass(frozen=True)
+class CounterQueueView:
+    location: Location
+    waiting: list[QueueTicket]  # in call order
+    active: list[QueueTicket]
+    parked: list[QueueTicket]
+    service_points: list[ServicePoint]
+
+
+def access_counter_queue(actor: Actor, location_id: str) -> CounterQueueView:
+    location = get_location(location_id)
+    check_staff_view(actor, location)
+    now = timezone.now()
+    tickets = list(
+        QueueTicket.objects.filter(
+            location=location, day=local_today(location, now), status__in=QueueTicket.OPEN
+        ).select_related("service_point", "booking")
+    )
+    by_id = {t.pk: t for t in tickets}
+    order = in_call_order(
+        (
+            Waiting(t.pk, t.priority, t.queued_at, t.due_at, t.number)
+            for t in tickets
+            if t.status == Status.WAITING
+        ),
+        now,
+    )
+    points = list(
+        ServicePoint.objects.filter(location=location, is_active=True)
+        .select_related("current_user")
+        .prefetch_related("services")
+    )
+    return CounterQueueView(
+        location=location,
+        waiting=[by_id[w.id] for w in order],
+        active=sorted(
+            (t for t in tickets if t.status in (Status.CALLED, Status.SERVING)),
+            key=lambda t: t.called_at or now,
+        ),
+        parked=[t for t in tickets if t.status == Status.PARKED],
+        service_points=points,
+    )
+
+
+@dataclass(frozen=True)
+class HeldTicket:
+    ticket: QueueTicket  # the current ticket (after transfers)
+    state: dict[str, Any]
+
+
+def current_ticket(ticket: QueueTicket) -> QueueTicket:
+    """Follow transfers to the ticket that continues this one."""
+    while ticket.status == Status.TRANSFERRED:
+        follow_up = QueueTicket.objects.filter(transferred_from=ticket).first()
+        if follow_up is None:
+            break
+        ticket = follow_up
+    return ticket
+
+
+def access_held_ticket(ticket_id: str, token: str) -> HeldTicket:
+    """The holder's ticket, checked against the secret token from their ticket link."""
+    ticket = (
+        QueueTicket.objects.select_related("location__organization")
+        .filter(pk=parse_uuid(ticket_id, "ticket"))
+        .first()
+    )
+    if ticket is None or not secret_matches(token or "", ticket.status_token_hash):
+        raise BookingError(ErrorCode.NOT_FOUND, "No ticket with this link.", "ticket")
+    ticket = current_ticket(ticket)
+    return HeldTicket(ticket, queue_state(ticket.location))

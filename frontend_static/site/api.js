@@ -1,0 +1,90 @@
+// GraphQL documents of the citizen site, the manage page and the embed, and one small client
+// per page. The embed's client is anonymous: no cookies, so no CSRF header (lib/graphql.js).
+
+import { gql, GRAPHQL_PATH } from '../lib/graphql.js';
+import { getCookie } from '../lib/dom.js';
+import { gqlLanguage } from '../lib/i18n.js';
+
+const ERRORS = 'errors { code message field }';
+const LOCATION = 'id slug name shortName phone email timezone address { street zipCode city }';
+const SERVICE = `id slug durationMinutes name(language: $lang) description(language: $lang)
+  requiredDocuments(language: $lang) fee { amount currency } locations { id }`;
+const BOOKING = `id code status start end changeDeadline name email phone language channel
+  service { ${SERVICE} } location { ${LOCATION} } qrSvg ics(language: $lang)`;
+const ENTRY = 'id status service location firstDay lastDay offerStart offerLocation offerExpiresAt';
+
+const Q = {
+  organizations: `query Organizations($lang: Language) {
+    organizations { id slug name shortName website phone timezone
+      locations { ${LOCATION} } services { ${SERVICE} } } }`,
+  findLocation: 'query FindLocation($key: String!) { findLocation(key: $key) { id } }',
+  days: `query Days($service: ID!, $location: ID!, $from: Date!, $to: Date!) {
+    availableDays(service: $service, location: $location, from: $from, to: $to) }`,
+  slots: `query Slots($service: ID!, $location: ID!, $date: Date!) {
+    availableSlots(service: $service, location: $location, date: $date) { start end localTime remaining } }`,
+  soonest: `query Soonest($service: ID!) {
+    soonestAvailability(service: $service) { location { id } firstSlot { start end localTime } } }`,
+  hold: `mutation Hold($input: HoldSlotInput!) {
+    holdSlot(input: $input) { hold { id start end expiresAt } ${ERRORS} } }`,
+  release: `mutation Release($input: ReleaseHoldInput!) { releaseHold(input: $input) { released ${ERRORS} } }`,
+  book: `mutation Book($input: BookAppointmentInput!, $lang: Language) {
+    bookAppointment(input: $input) { booking { ${BOOKING} } manageToken manageUrl replayed ${ERRORS} } }`,
+  booking: `query Booking($code: String!, $token: String!, $lang: Language) {
+    booking(code: $code, token: $token) { ${BOOKING} } }`,
+  cancel: `mutation Cancel($input: ManageBookingInput!, $lang: Language) {
+    cancelBooking(input: $input) { booking { ${BOOKING} } ${ERRORS} } }`,
+  reschedule: `mutation Reschedule($input: RescheduleBookingInput!, $lang: Language) {
+    rescheduleBooking(input: $input) { booking { ${BOOKING} } ${ERRORS} } }`,
+  joinWaitlist: `mutation JoinWaitlist($input: JoinWaitlistInput!) {
+    joinWaitlist(input: $input) { entry { ${ENTRY} } token ${ERRORS} } }`,
+  entry: `query Entry($entry: ID!, $token: String!) { waitlistEntry(entry: $entry, token: $token) { ${ENTRY} } }`,
+  confirmOffer: `mutation ConfirmOffer($input: WaitlistEntryInput!, $lang: Language) {
+    confirmWaitlistOffer(input: $input) { booking { ${BOOKING} } manageToken ${ERRORS} } }`,
+  leaveWaitlist: `mutation LeaveWaitlist($input: WaitlistEntryInput!) { leaveWaitlist(input: $input) { entry { ${ENTRY} } ${ERRORS} } }`,
+  place: `query Place($service: ID!, $location: ID!, $withLocation: Boolean!, $lang: Language) {
+    service(id: $service) { ${SERVICE} } location(id: $location) @include(if: $withLocation) { ${LOCATION} } }`,
+};
+
+/** The page's GraphQL calls; `anonymous` for the embed (no cookies at all). */
+export function createApi({ anonymous = false } = {}) {
+  const run = (query, variables) => gql(query, variables, { anonymous });
+  const lang = () => gqlLanguage();
+  return {
+    organizations: async () => (await run(Q.organizations, { lang: lang() })).organizations,
+    findLocation: async (key) => (await run(Q.findLocation, { key })).findLocation,
+    days: async (service, location, from, to) => (await run(Q.days, { service, location, from, to })).availableDays,
+    slots: async (service, location, date) => (await run(Q.slots, { service, location, date })).availableSlots,
+    soonest: async (service) => (await run(Q.soonest, { service })).soonestAvailability,
+    hold: async (input) => (await run(Q.hold, { input })).holdSlot,
+    release: async (hold) => (await run(Q.release, { input: { hold } })).releaseHold,
+    /** Give a hold back while the page goes away (keepalive: the request outlives the page). */
+    releaseOnExit(hold) {
+      const headers = { 'Content-Type': 'application/json' };
+      const csrf = anonymous ? null : getCookie('csrftoken');
+      if (csrf) headers['X-CSRFToken'] = csrf;
+      try {
+        fetch(GRAPHQL_PATH, {
+          method: 'POST', keepalive: true, headers, credentials: anonymous ? 'omit' : 'same-origin',
+          body: JSON.stringify({ query: Q.release, variables: { input: { hold } } }),
+        }).catch(() => {});
+      } catch {
+        /* it expires by itself */
+      }
+    },
+    book: async (input) => (await run(Q.book, { input, lang: lang() })).bookAppointment,
+    booking: async (code, token) => (await run(Q.booking, { code, token, lang: lang() })).booking,
+    cancel: async (code, token) => (await run(Q.cancel, { input: { code, token }, lang: lang() })).cancelBooking,
+    reschedule: async (code, token, newStart) =>
+      (await run(Q.reschedule, { input: { code, token, newStart }, lang: lang() })).rescheduleBooking,
+    // the waitlist (site/waitlist.js, site/waitlist-page.js)
+    joinWaitlist: async (input) => (await run(Q.joinWaitlist, { input })).joinWaitlist,
+    waitlistEntry: async (entry, token) => (await run(Q.entry, { entry, token })).waitlistEntry,
+    confirmOffer: async (entry, token) => (await run(Q.confirmOffer, { input: { entry, token }, lang: lang() })).confirmWaitlistOffer,
+    leaveWaitlist: async (entry, token) => (await run(Q.leaveWaitlist, { input: { entry, token } })).leaveWaitlist,
+    /** A service and (unless null) a location by id, names in the page language. */
+    place: async (service, location) => {
+      const data = await run(Q.place, { service, location: location || '', withLocation: Boolean(location), lang: lang() });
+      return { service: data.service, location: data.location || null };
+    },
+  };
+}

@@ -1,0 +1,220 @@
+"""Plumbing shared by the benchmark scripts: environment, Django, statistics, the JSON line.
+
+The scripts run from the repository root as `.venv/bin/python ops/bench/<name>.py`. They use
+PostgreSQL when DATABASE_URL points there, else SQLite in a temporary directory; either way the
+secret key and every file they write live in a temporary VORZIMMER_VAR_DIR, never in var/.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import json
+import os
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+REPO = Path(__file__).resolve().parents[2]
+# The shared test suites use these databases; a benchmark must never write into them.
+FORBIDDEN_DB_PREFIX = "test"
+
+
+@dataclass(frozen=True)
+class Environment:
+    var_dir: Path
+    database_url: str  # empty: SQLite in var_dir
+    vendor: str  # "sqlite" | "postgresql"
+
+    def child_env(self) -> dict[str, str]:
+        """The environment for subprocesses (manage.py, daphne): the same database and var/."""
+        return dict(os.environ)
+
+
+def _vendor_of(url: str) -> str:
+    scheme = urlparse(url).scheme
+    if scheme.startswith("postgres"):
+        return "postgresql"
+    if scheme.startswith("sqlite"):
+        return "sqlite"
+    raise SystemExit(f"Benchmarks support PostgreSQL and SQLite, not {scheme!r}.")
+
+
+def _guard_database_name(url: str) -> None:
+    name = urlparse(url).path.lstrip("/")
+    if not name or name.lower().startswith(FORBIDDEN_DB_PREFIX):
+        raise SystemExit(
+            f"Refusing to benchmark on database {name!r}: names starting with "
+            f"{FORBIDDEN_DB_PREFIX!r} belong to the test suites. Use e.g. "
+            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_vz"
+        )
+
+
+def _ensure_postgres_database(url: str) -> None:
+    """Create the benchmark database when it does not exist yet (trust auth, e.g. bench_vz)."""
+    import psycopg
+    from psycopg import sql
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin_url = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created PostgreSQL database {name}")
+
+
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def bootstrap() -> Environment:
+    """Prepare the process before Django loads its settings, then set Django up.
+
+    Must run before anything imports Django models or settings.
+    """
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    var_dir = Path(tempfile.mkdtemp(prefix="vorzimmer-bench-"))
+    atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
+    # SIGTERM ends a benchmark like Ctrl-C: through `finally`/`with` blocks (which stop the
+    # servers it started) and atexit (which removes the temporary directory).
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    os.environ["VORZIMMER_VAR_DIR"] = str(var_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "backend.settings"
+    # Production-like: DEBUG keeps every SQL statement in memory and unmasks errors.
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    url = os.environ.get("DATABASE_URL", "")
+    vendor = _vendor_of(url) if url else "sqlite"
+    if vendor == "postgresql":
+        _guard_database_name(url)
+        _ensure_postgres_database(url)
+    import django
+
+    django.setup()
+    return Environment(var_dir, url, vendor)
+
+
+def machine() -> dict:
+    """CPUs and load: on a shared machine, other processes skew the tail latencies."""
+    return {"cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2)}
+
+
+def database_label(env: Environment) -> str:
+    if env.vendor == "sqlite":
+        from django.conf import settings
+
+        return f"SQLite ({settings.DATABASES['default']['NAME']})"
+    parsed = urlparse(env.database_url)
+    return f"PostgreSQL ({parsed.hostname}:{parsed.port or 5432}/{parsed.path.lstrip('/')})"
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+
+def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99, mean and max of a list of durations in milliseconds."""
+    cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
+    return {
+        "n": len(samples_ms),
+        "p50_ms": round(cuts[49], 3),
+        "p95_ms": round(cuts[94], 3),
+        "p99_ms": round(cuts[98], 3),
+        "mean_ms": round(statistics.fmean(samples_ms), 3),
+        "max_ms": round(max(samples_ms), 3),
+    }
+
+
+def describe(label: str, stats: dict[str, float]) -> str:
+    return (
+        f"  {label:<34} p50 {stats['p50_ms']:8.2f} ms   p95 {stats['p95_ms']:8.2f} ms   "
+        f"p99 {stats['p99_ms']:8.2f} ms   (n={stats['n']})"
+    )
+
+
+class GcWatch:
+    """Counts the garbage collector's runs and pauses per generation while active.
+
+    Full (generation 2) collections walk every tracked object of the process, Django's and
+    Strawberry's included, so they show up as the slow tail of otherwise steady timings.
+    """
+
+    def __init__(self) -> None:
+        self.runs = [0, 0, 0]
+        self.ms = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            generation = info["generation"]
+            self.runs[generation] += 1
+            self.ms[generation] += (time.perf_counter() - self._started) * 1000
+
+    def __enter__(self) -> GcWatch:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def as_dict(self) -> dict:
+        return {
+            "full_collections": self.runs[2],
+            "full_collections_ms": round(self.ms[2], 1),
+            "all_collections_ms": round(sum(self.ms), 1),
+        }
+
+
+# --- targets and the one machine-readable line ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    value: float
+    op: str  # "<=" | ">=" | "=="
+    limit: float
+    unit: str = ""
+
+    @property
+    def passed(self) -> bool:
+        if self.op == "<=":
+            return self.value <= self.limit
+        if self.op == ">=":
+            return self.value >= self.limit
+        return self.value == self.limit
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "pass": self.passed}
+
+
+def report(name: str, env: Environment, figures: dict, targets: list[Target]) -> bool:
+    """Print the targets for people, then exactly one JSON line (the last line of stdout)."""
+    print("\nTargets")
+    for t in targets:
+        verdict = "PASS" if t.passed else "FAIL"
+        print(f"  [{verdict}] {t.name}: {t.value:g}{t.unit} (target {t.op} {t.limit:g}{t.unit})")
+    passed = all(t.passed for t in targets)
+    load = machine()["load_average_1m"]
+    print(f"Overall: {'PASS' if passed else 'FAIL'} (load average now {load})", flush=True)
+    line = {
+        "name": name,
+        "database": env.vendor,
+        "machine": machine(),
+        "figures": figures,
+        "targets": [t.as_dict() for t in targets],
+        "pass": passed,
+    }
+    print(json.dumps(line, sort_keys=False, default=str), flush=True)
+    return passed

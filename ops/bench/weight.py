@@ -1,0 +1,336 @@
+"""Benchmark: how much the citizen booking page weighs on first view, and embed.js.
+
+Setup: `manage.py migrate` and `manage.py load_demo` (subprocesses, as booking.py does), then
+daphne (`python -m daphne -b 127.0.0.1 -p <free port> backend.asgi:application`, DEBUG off,
+the same DATABASE_URL / VORZIMMER_VAR_DIR).
+
+First view: Debian's Chromium (/usr/bin/chromium, driven by Playwright as in tests/e2e) opens
+`/` (and `/?lang=<code>` for the other languages) in a fresh context with an empty cache and
+waits until the first step (the locations) is shown and the network is idle. Every response
+the browser received counts once by URL: the HTML, the style sheets, every JavaScript module
+of the import graph (static and any dynamic import that ran) and the language catalogs —
+except /graphql, which is data, not page weight. Each body is compressed with gzip -9 (what a
+compressing proxy or precompressed static files would send; the app itself serves them
+uncompressed) and the sizes are summed.
+
+embed.js: the file the portals include (/embed.js), raw bytes as served, and gzip -9 for
+information.
+
+Targets: booking page first view (German, the default) <= 60 KB gzipped; embed.js <= 3 KB raw.
+Other languages are reported (their catalogs are larger and load with the German fallback).
+
+Run from the repository root:
+    .venv/bin/python ops/bench/weight.py
+    .venv/bin/python ops/bench/weight.py --languages de ar
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import harness
+
+ENV = harness.bootstrap()  # before any Django import: private var dir, settings, django.setup()
+
+KB = 1024
+TARGET_PAGE_GZIP_KB = 60.0
+TARGET_EMBED_RAW_KB = 3.0
+LANGUAGES = ["de", "en", "tr", "ar", "uk"]
+CHROMIUM = Path("/usr/bin/chromium")
+# As tests/e2e/conftest.py: without the background-networking flags Chromium keeps trying to
+# reach Google's hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_TIMEOUT = 60.0
+STOP_GRACE_SECONDS = 10.0
+FIRST_STEP = '[data-testid="location-option"]'
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--languages",
+        nargs="+",
+        choices=LANGUAGES,
+        default=LANGUAGES,
+        help="first views to measure (the target is on German, the default; always measured)",
+    )
+    parser.add_argument("--files", action="store_true", help="list every file of each view")
+    return parser.parse_args()
+
+
+def gzip9(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=9, mtime=0))
+
+
+def kib(size: int) -> str:
+    return f"{size / KB:6.1f} KB"
+
+
+# --- the server --------------------------------------------------------------------------------
+
+
+def manage(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=harness.REPO,
+        env=ENV.child_env(),
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout.strip()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """One daphne process on a free port; stopped (SIGTERM, then SIGKILL) on exit."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.log = ENV.var_dir / f"daphne-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-v",
+                    "0",
+                    "backend.asgi:application",
+                ],
+                cwd=harness.REPO,
+                env=ENV.child_env(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"daphne exited:\n{self.log_tail()}")
+            try:
+                if self.get("/api/health")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise SystemExit(f"daphne did not get ready:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+# --- first view in Chromium --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Asset:
+    path: str
+    kind: str  # document, stylesheet, script, fetch, …
+    raw: int
+    gzipped: int
+
+
+@dataclass(frozen=True)
+class View:
+    lang: str
+    assets: list[Asset]
+    data_requests: int  # /graphql, not counted
+
+    @property
+    def raw(self) -> int:
+        return sum(a.raw for a in self.assets)
+
+    @property
+    def gzipped(self) -> int:
+        return sum(a.gzipped for a in self.assets)
+
+
+def first_view(browser, server: Server, lang: str) -> View:
+    """Opens the booking page in a fresh context (empty cache) and collects its responses."""
+    context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
+    page = context.new_page()
+    responses = []
+    page.on("response", lambda response: responses.append(response))
+    try:
+        page.goto(server.url + ("/" if lang == "de" else f"/?lang={lang}"))
+        page.wait_for_selector(FIRST_STEP, timeout=20_000)
+        page.wait_for_load_state("networkidle")
+        if page.evaluate("() => document.documentElement.lang") != lang:
+            raise SystemExit(f"the page did not switch to {lang!r}")
+        assets: dict[str, Asset] = {}
+        data_requests = 0
+        for response in responses:
+            parts = urlsplit(response.url)
+            if parts.netloc != f"127.0.0.1:{server.port}":
+                raise SystemExit(f"unexpected request to another host: {response.url}")
+            if parts.path == "/graphql":
+                data_requests += 1
+                continue
+            if response.status != 200:
+                raise SystemExit(f"{response.url}: HTTP {response.status}")
+            key = parts.path + (f"?{parts.query}" if parts.query else "")
+            if key not in assets:
+                body = response.body()
+                kind = response.request.resource_type
+                assets[key] = Asset(key, kind, len(body), gzip9(body))
+        return View(lang, list(assets.values()), data_requests)
+    finally:
+        context.close()
+
+
+def describe_view(view: View, files: bool) -> None:
+    by_kind: dict[str, list[Asset]] = {}
+    for asset in view.assets:
+        by_kind.setdefault(asset.kind, []).append(asset)
+    print(
+        f"  {view.lang}: {len(view.assets)} files, {kib(view.raw)} raw, {kib(view.gzipped)} gzip -9"
+        f" ({view.data_requests} GraphQL requests not counted)"
+    )
+    for kind, assets in sorted(by_kind.items(), key=lambda item: -sum(a.gzipped for a in item[1])):
+        raw, packed = sum(a.raw for a in assets), sum(a.gzipped for a in assets)
+        print(f"      {kind:<11} {len(assets):3d} files {kib(raw)} raw {kib(packed)} gzip")
+    if files:
+        for asset in sorted(view.assets, key=lambda a: -a.gzipped):
+            print(f"        {kib(asset.raw)} raw {kib(asset.gzipped)} gzip  {asset.path}")
+
+
+def measure_pages(server: Server, languages: list[str]) -> list[View]:
+    if not os.access(CHROMIUM, os.X_OK):
+        raise SystemExit(f"{CHROMIUM} is missing: run `make browser` (ops/install-browser.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            return [first_view(browser, server, lang) for lang in languages]
+        finally:
+            browser.close()
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def main() -> int:
+    args = parse_args()
+    languages = ["de", *[lang for lang in args.languages if lang != "de"]]
+    print(f"Page weight on {harness.database_label(ENV)}")
+    manage("migrate", "--noinput", "-v", "0")
+    print(f"  manage.py migrate: ok; load_demo: {manage('load_demo').splitlines()[-1]}")
+
+    with Server() as server:
+        print(f"  daphne on {server.url}; Chromium {CHROMIUM}")
+        status, embed_served = server.get("/embed.js")
+        if status != 200:
+            raise SystemExit(f"/embed.js: HTTP {status}")
+        print("\nBooking page, first view (empty cache; gzip -9 per response)")
+        views = measure_pages(server, languages)
+    for view in views:
+        describe_view(view, args.files)
+
+    embed_file = (harness.REPO / "embed" / "embed.js").read_bytes()
+    if embed_file != embed_served:
+        raise SystemExit("/embed.js differs from embed/embed.js")
+    print("\nembed.js (the portals' loader)")
+    raw, packed = len(embed_served), gzip9(embed_served)
+    print(f"  {kib(raw)} raw ({raw} bytes), {kib(packed)} gzip -9 ({packed} bytes)")
+
+    german = views[0]
+    heaviest = max(views, key=lambda v: v.gzipped)
+    figures = {
+        "booking_page_gzip_kb": round(german.gzipped / KB, 2),
+        "booking_page_raw_kb": round(german.raw / KB, 2),
+        "booking_page_files": len(german.assets),
+        "by_language_gzip_kb": {v.lang: round(v.gzipped / KB, 2) for v in views},
+        "heaviest_language": heaviest.lang,
+        "by_kind_gzip_kb": {
+            kind: round(sum(a.gzipped for a in german.assets if a.kind == kind) / KB, 2)
+            for kind in sorted({a.kind for a in german.assets})
+        },
+        "embed_js_raw_bytes": raw,
+        "embed_js_gzip_bytes": packed,
+    }
+    targets = [
+        harness.Target(
+            "booking page first view, gzip -9 (German)",
+            figures["booking_page_gzip_kb"],
+            "<=",
+            TARGET_PAGE_GZIP_KB,
+            " KB",
+        ),
+        harness.Target("embed.js raw", round(raw / KB, 2), "<=", TARGET_EMBED_RAW_KB, " KB"),
+    ]
+    passed = harness.report("weight", ENV, figures, targets)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

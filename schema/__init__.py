@@ -1,0 +1,1 @@
+"""The GraphQL layer. Imports go one way: schema -> backend, never back."""

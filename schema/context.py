@@ -1,0 +1,30 @@
+"""Per-request helpers for resolvers."""
+
+from __future__ import annotations
+
+import datetime
+
+from strawberry.types import Info
+
+from backend.accounts.actors import Actor
+from backend.bookings.errors import BookingError, ErrorCode
+
+
+def actor_of(info: Info) -> Actor:
+    request = info.context.request
+    actor = getattr(request, "_vorzimmer_actor", None)
+    if actor is None:
+        actor = Actor.from_request(request)
+        request._vorzimmer_actor = actor
+    return actor
+
+
+def aware(moment: datetime.datetime, field: str) -> datetime.datetime:
+    """Times must carry their UTC offset: a bare wall-clock time is ambiguous across DST."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise BookingError(
+            ErrorCode.INVALID_TIME,
+            "Give the time with its UTC offset, e.g. 2026-03-02T09:00:00+01:00.",
+            field,
+        )
+    return moment.astimezone(datetime.UTC)

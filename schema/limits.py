@@ -1,0 +1,20 @@
+"""Request limits, built once (STACK-NOTES trap 9): the depth and alias rules are created at
+import, so the validation cache keys on the same rule objects for every request."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from graphql import ASTValidationRule
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+
+DEPTH_RULE = max_depth_rule(settings.GRAPHQL_MAX_DEPTH, None)
+ALIASES_RULE = max_aliases_rule(settings.GRAPHQL_MAX_ALIASES)
+
+
+def validation_rules(debug: bool) -> list[type[ASTValidationRule]]:
+    rules: list[type[ASTValidationRule]] = [DEPTH_RULE, ALIASES_RULE]
+    if not debug:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return rules

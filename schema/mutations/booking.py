@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from backend.accounts.actors import Actor
+from backend.bookings.errors import BookingError
+from backend.bookings.models import Booking as BookingModel
+from backend.bookings.services.booking import BookingRequest, do_book_appointment
+
+from ..args import described_input
+from ..context import actor_of, aware
+from ..errors import user_errors
+from ..types.booking import Booking
+from .inputs import BookAppointmentInput
+from .payloads import BookAppointmentPayload
+
+CITIZEN_SOURCES = {BookingModel.Source.WEB, BookingModel.Source.EMBED, BookingModel.Source.KIOSK}
+
+
+def booking_source(actor: Actor, requested: str | None) -> str:
+    """Integrations always book as `api`; citizens cannot claim to be staff or an API."""
+    if actor.kind == "integration":
+        return BookingModel.Source.API
+    if actor.kind == "staff":
+        return requested or BookingModel.Source.STAFF
+    return requested if requested in CITIZEN_SOURCES else BookingModel.Source.WEB
+
+
+@strawberry.type
+class BookingMutation:
+    @strawberry.mutation(
+        description="Book an appointment from a hold or directly. Returns the "
+        "booking with its code and the secret manage token."
+    )
+    def book_appointment(
+        self, info: Info, input: Annotated[BookAppointmentInput, described_input("Who books what.")]
+    ) -> BookAppointmentPayload:
+        actor = actor_of(info)
+        try:
+            result = do_book_appointment(
+                BookingRequest(
+                    name=input.name,
+                    email=input.email,
+                    phone=input.phone,
+                    language=input.language.value if input.language else None,
+                    channel=input.channel.value if input.channel else None,
+                    hold_id=input.hold,
+                    service_id=input.service,
+                    location_id=input.location,
+                    start=aware(input.start, "start") if input.start else None,
+                    source=booking_source(actor, input.source.value if input.source else None),
+                    idempotency_key=input.idempotency_key,
+                ),
+                actor,
+            )
+        except BookingError as exc:
+            return BookAppointmentPayload(
+                booking=None,
+                manage_token=None,
+                manage_url=None,
+                replayed=False,
+                errors=user_errors(exc),
+            )
+        code, token = result.booking.code, result.manage_token
+        manage_url = info.context.request.build_absolute_uri(f"/manage/{code}") + f"#{token}"
+        return BookAppointmentPayload(
+            booking=Booking(_model=result.booking),
+            manage_token=result.manage_token,
+            manage_url=manage_url,
+            replayed=result.replayed,
+            errors=[],
+        )

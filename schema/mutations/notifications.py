@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from backend.bookings.errors import BookingError
+from backend.bookings.services.manage import access_booking
+from backend.notifications.queue_push import subscribe
+from backend.notifications.waitlist import do_confirm_offer, do_join_waitlist, do_leave_waitlist
+from backend.queue.services.views import access_held_ticket
+
+from ..args import described_input
+from ..context import actor_of
+from ..enums import Language, NotificationChannel
+from ..errors import UserError, user_errors
+from ..types.booking import Booking
+from ..types.waitlist import WaitlistEntry
+
+
+@strawberry.input(description="Join the waitlist for a service.")
+class JoinWaitlistInput:
+    service: strawberry.ID = strawberry.field(description="Service id.")
+    location: strawberry.ID | None = strawberry.field(
+        default=None, description="Location id; leave out for any location."
+    )
+    first_day: datetime.date = strawberry.field(description="Earliest acceptable local day.")
+    last_day: datetime.date = strawberry.field(description="Latest acceptable local day.")
+    name: str = strawberry.field(description="The citizen's name.")
+    email: str = strawberry.field(description="E-mail for the offer.")
+    phone: str | None = strawberry.field(default=None, description="Phone (for SMS offers).")
+    language: Language | None = strawberry.field(default=None, description="Message language.")
+    channel: NotificationChannel | None = strawberry.field(
+        default=None, description="How to send the offer (e-mail or SMS)."
+    )
+
+
+@strawberry.input(description="A waitlist entry from its link.")
+class WaitlistEntryInput:
+    entry: strawberry.ID = strawberry.field(description="The entry id from the link.")
+    token: str = strawberry.field(description="The secret from the link's fragment.")
+
+
+@strawberry.type(description="Result of joinWaitlist.")
+class JoinWaitlistPayload:
+    entry: WaitlistEntry | None = strawberry.field(description="The entry.")
+    token: str | None = strawberry.field(description="Secret for the entry's link; shown once.")
+    errors: list[UserError] = strawberry.field(description="Why the citizen was not added.")
+
+
+@strawberry.type(description="Result of confirmWaitlistOffer.")
+class ConfirmOfferPayload:
+    booking: Booking | None = strawberry.field(description="The new booking.")
+    manage_token: str | None = strawberry.field(description="Secret for the manage link.")
+    manage_url: str | None = strawberry.field(description="The manage link (token in #).")
+    errors: list[UserError] = strawberry.field(description="Why nothing was booked.")
+
+
+@strawberry.type(description="Result of leaveWaitlist.")
+class LeaveWaitlistPayload:
+    entry: WaitlistEntry | None = strawberry.field(description="The entry, now left.")
+    errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.input(description="The browser's push subscription (PushSubscription.toJSON()).")
+class PushSubscriptionInput:
+    endpoint: str = strawberry.field(description="The push service endpoint URL.")
+    p256dh: str = strawberry.field(description="keys.p256dh")
+    auth: str = strawberry.field(description="keys.auth")
+    language: Language | None = strawberry.field(default=None, description="Message language.")
+    booking_code: str | None = strawberry.field(default=None, description="A booking's code…")
+    booking_token: str | None = strawberry.field(default=None, description="…and its token.")
+    ticket: strawberry.ID | None = strawberry.field(default=None, description="Or a ticket id…")
+    ticket_token: str | None = strawberry.field(default=None, description="…and its token.")
+
+
+@strawberry.type(description="Result of subscribePush.")
+class SubscribePushPayload:
+    subscribed: bool = strawberry.field(description="Whether pushes will be sent.")
+    errors: list[UserError] = strawberry.field(description="Why not.")
+
+
+Input = described_input
+
+
+@strawberry.type
+class NotificationMutation:
+    @strawberry.mutation(
+        description="Join the waitlist; the first in line is offered a freed "
+        "slot, held for a while, confirmed with one click."
+    )
+    def join_waitlist(
+        self, info: Info, input: Annotated[JoinWaitlistInput, Input("Who waits for what.")]
+    ) -> JoinWaitlistPayload:
+        try:
+            joined = do_join_waitlist(
+                input.service,
+                input.location,
+                input.first_day,
+                input.last_day,
+                input.name,
+                input.email,
+                input.phone,
+                input.language.value if input.language else None,
+                input.channel.value if input.channel else None,
+                actor_of(info),
+            )
+        except BookingError as exc:
+            return JoinWaitlistPayload(entry=None, token=None, errors=user_errors(exc))
+        return JoinWaitlistPayload(
+            entry=WaitlistEntry(_model=joined.entry), token=joined.token, errors=[]
+        )
+
+    @strawberry.mutation(description="Book the slot a waitlist offer holds.")
+    def confirm_waitlist_offer(
+        self, info: Info, input: Annotated[WaitlistEntryInput, Input("The entry.")]
+    ) -> ConfirmOfferPayload:
+        try:
+            result = do_confirm_offer(input.entry, input.token, actor_of(info))
+        except BookingError as exc:
+            return ConfirmOfferPayload(
+                booking=None, manage_token=None, manage_url=None, errors=user_errors(exc)
+            )
+        url = info.context.request.build_absolute_uri(f"/manage/{result.booking.code}")
+        return ConfirmOfferPayload(
+            booking=Booking(_model=result.booking),
+            manage_token=result.manage_token,
+            manage_url=f"{url}#{result.manage_token}",
+            errors=[],
+        )
+
+    @strawberry.mutation(description="Leave the waitlist (and give back an offered slot).")
+    def leave_waitlist(
+        self, info: Info, input: Annotated[WaitlistEntryInput, Input("The entry.")]
+    ) -> LeaveWaitlistPayload:
+        try:
+            entry = do_leave_waitlist(input.entry, input.token, actor_of(info))
+        except BookingError as exc:
+            return LeaveWaitlistPayload(entry=None, errors=user_errors(exc))
+        return LeaveWaitlistPayload(entry=WaitlistEntry(_model=entry), errors=[])
+
+    @strawberry.mutation(
+        description="Web Push for a booking (reminders) or a ticket (the "
+        "call), proven by its code/id and secret token."
+    )
+    def subscribe_push(
+        self, input: Annotated[PushSubscriptionInput, Input("The subscription.")]
+    ) -> SubscribePushPayload:
+        language = input.language.value if input.language else "de"
+        try:
+            if input.booking_code:
+                booking = access_booking(input.booking_code, input.booking_token or "")
+                subscribe(input.endpoint, input.p256dh, input.auth, language, booking=booking)
+            elif input.ticket:
+                held = access_held_ticket(input.ticket, input.ticket_token or "")
+                subscribe(input.endpoint, input.p256dh, input.auth, language, ticket=held.ticket)
+            else:
+                return SubscribePushPayload(subscribed=False, errors=[])
+        except BookingError as exc:
+            return SubscribePushPayload(subscribed=False, errors=user_errors(exc))
+        return SubscribePushPayload(subscribed=True, errors=[])

@@ -1,0 +1,280 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Annotated
+
+import strawberry
+from django.core.exceptions import PermissionDenied
+from strawberry.types import Info
+
+from backend.bookings.errors import BookingError
+from backend.core.qr import qr_svg
+from backend.queue.devices import do_pair_device
+from backend.queue.models import QueueTicket as TicketModel
+from backend.queue.services import calling
+from backend.queue.services.tickets import IssuedTicket, do_check_in, do_draw_ticket
+from backend.queue.state import position_of
+
+from ..args import described_input
+from ..context import actor_of
+from ..errors import UserError, forbidden, user_errors
+from ..types.queue import ServicePoint, StaffTicket
+
+
+@strawberry.input(description="Draw a walk-in ticket.")
+class DrawTicketInput:
+    service: strawberry.ID = strawberry.field(description="Service id.")
+    location: strawberry.ID = strawberry.field(description="Location id.")
+    priority: int = strawberry.field(default=0, description="Staff only: higher is called first.")
+
+
+@strawberry.input(description="Check a booking in.")
+class CheckInInput:
+    code: str = strawberry.field(description="The booking code as typed, or the scanned QR text.")
+    location: strawberry.ID | None = strawberry.field(
+        default=None, description="Staff only: the location checking in (a kiosk knows its own)."
+    )
+
+
+@strawberry.input(description="A service point to act on.")
+class ServicePointInput:
+    service_point: strawberry.ID = strawberry.field(description="Service point id.")
+
+
+@strawberry.input(description="A ticket to act on.")
+class TicketInput:
+    ticket: strawberry.ID = strawberry.field(description="Ticket id.")
+
+
+@strawberry.input(description="Hand a ticket on to another service and/or counter.")
+class TransferTicketInput:
+    ticket: strawberry.ID = strawberry.field(description="Ticket id.")
+    service: strawberry.ID | None = strawberry.field(default=None, description="New service.")
+    service_point: strawberry.ID | None = strawberry.field(
+        default=None, description="Only this counter may call it."
+    )
+
+
+@strawberry.input(description="Leave the queue (holder, with the token) or remove a ticket.")
+class CancelTicketInput:
+    ticket: strawberry.ID = strawberry.field(description="Ticket id.")
+    token: str | None = strawberry.field(
+        default=None, description="The holder's secret; staff leave it out."
+    )
+
+
+@strawberry.input(description="Pair a kiosk or display with the code an admin created.")
+class PairDeviceInput:
+    code: str = strawberry.field(description="The 8-digit pairing code.")
+    kind: str | None = strawberry.field(
+        default=None,
+        description='"kiosk" or "display": refuse a code of the other kind without using it up.',
+    )
+
+
+@strawberry.type(description="A ticket just issued, for printing and for the holder's phone.")
+class IssuedTicketResult:
+    id: strawberry.ID = strawberry.field(description="Ticket id (for the status page link).")
+    number: str = strawberry.field(description="Ticket number, e.g. A042.")
+    service: strawberry.ID = strawberry.field(description="Service id.")
+    status_token: str = strawberry.field(
+        description="Secret for the holder's status page (/t/<id>#<token>); shown once."
+    )
+    position: int | None = strawberry.field(description="Place in the queue (1 = next).")
+    estimated_wait_minutes: int | None = strawberry.field(description="Estimated wait.")
+    status_url: str = strawberry.field(
+        description="The holder's live status page, token in the fragment (for the QR code)."
+    )
+    issued_at: datetime.datetime = strawberry.field(description="When it was issued.")
+
+    @strawberry.field(description="SVG QR code of statusUrl, for the printout.")
+    def qr_svg(self) -> str:
+        return qr_svg(self.status_url)  # only drawn when asked for: ~10 ms of pure Python
+
+
+@strawberry.type(description="Result of drawTicket and checkIn.")
+class IssueTicketPayload:
+    ticket: IssuedTicketResult | None = strawberry.field(description="The ticket, unless errors.")
+    errors: list[UserError] = strawberry.field(description="Why no ticket was issued.")
+
+
+@strawberry.type(description="Result of a queue action on one ticket.")
+class TicketPayload:
+    ticket: StaffTicket | None = strawberry.field(description="The ticket after the action.")
+    errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="Result of signing in to or out of a service point.")
+class ServicePointPayload:
+    service_point: ServicePoint | None = strawberry.field(description="The service point.")
+    errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+@strawberry.type(description="Result of pairDevice.")
+class PairDevicePayload:
+    token: str | None = strawberry.field(
+        description="The device's secret: send it as `Authorization: Bearer <token>`."
+    )
+    kind: str | None = strawberry.field(description='"kiosk" or "display".')
+    location: strawberry.ID | None = strawberry.field(description="The paired location.")
+    errors: list[UserError] = strawberry.field(description="Why pairing failed.")
+
+
+def _issued(info: Info, result: IssuedTicket) -> IssueTicketPayload:
+    ticket = result.ticket
+    position, minutes = position_of(result.state(), str(ticket.pk))
+    url = info.context.request.build_absolute_uri(f"/t/{ticket.pk}") + f"#{result.status_token}"
+    return IssueTicketPayload(
+        ticket=IssuedTicketResult(
+            id=strawberry.ID(str(ticket.pk)),
+            number=ticket.display_number,
+            service=strawberry.ID(str(ticket.service_id)),
+            status_token=result.status_token,
+            position=position,
+            estimated_wait_minutes=minutes,
+            status_url=url,
+            issued_at=ticket.created_at,
+        ),
+        errors=[],
+    )
+
+
+def _ticket_action(action: Callable[[], TicketModel]) -> TicketPayload:
+    try:
+        ticket = action()
+    except PermissionDenied as exc:
+        raise forbidden(exc) from exc
+    except BookingError as exc:
+        return TicketPayload(ticket=None, errors=user_errors(exc))
+    ticket = TicketModel.objects.select_related("service_point", "booking").get(pk=ticket.pk)
+    return TicketPayload(ticket=StaffTicket(_model=ticket), errors=[])
+
+
+Input = described_input
+
+
+@strawberry.type
+class QueueMutation:
+    @strawberry.mutation(description="Draw a walk-in ticket (kiosk of the location, or staff).")
+    def draw_ticket(
+        self, info: Info, input: Annotated[DrawTicketInput, Input("What to draw.")]
+    ) -> IssueTicketPayload:
+        try:
+            return _issued(
+                info, do_draw_ticket(input.service, input.location, actor_of(info), input.priority)
+            )
+        except PermissionDenied as exc:
+            raise forbidden(exc) from exc
+        except BookingError as exc:
+            return IssueTicketPayload(ticket=None, errors=user_errors(exc))
+
+    @strawberry.mutation(
+        description="Check a booking in by its code or QR; it gets a ticket "
+        "and is called at its time, before walk-ins."
+    )
+    def check_in(
+        self, info: Info, input: Annotated[CheckInInput, Input("The booking.")]
+    ) -> IssueTicketPayload:
+        try:
+            return _issued(info, do_check_in(input.code, actor_of(info), input.location))
+        except PermissionDenied as exc:
+            raise forbidden(exc) from exc
+        except BookingError as exc:
+            return IssueTicketPayload(ticket=None, errors=user_errors(exc))
+
+    @strawberry.mutation(description="Sign in to a counter (and out of any other).")
+    def sign_in_to_service_point(
+        self, info: Info, input: Annotated[ServicePointInput, Input("The counter.")]
+    ) -> ServicePointPayload:
+        return _point_action(lambda: calling.do_sign_in(input.service_point, actor_of(info)))
+
+    @strawberry.mutation(description="Sign out of a counter.")
+    def sign_out_of_service_point(
+        self, info: Info, input: Annotated[ServicePointInput, Input("The counter.")]
+    ) -> ServicePointPayload:
+        return _point_action(lambda: calling.do_sign_out(input.service_point, actor_of(info)))
+
+    @strawberry.mutation(description="Finish the counter's current ticket and call the next one.")
+    def call_next_ticket(
+        self, info: Info, input: Annotated[ServicePointInput, Input("The counter.")]
+    ) -> TicketPayload:
+        return _ticket_action(lambda: calling.do_call_next(input.service_point, actor_of(info)))
+
+    @strawberry.mutation(description="Call a ticket again; after too many recalls: no-show.")
+    def recall_ticket(
+        self, info: Info, input: Annotated[TicketInput, Input("The ticket.")]
+    ) -> TicketPayload:
+        return _ticket_action(lambda: calling.do_recall(input.ticket, actor_of(info)))
+
+    @strawberry.mutation(description="The holder arrived at the counter: start serving.")
+    def start_ticket(
+        self, info: Info, input: Annotated[TicketInput, Input("The ticket.")]
+    ) -> TicketPayload:
+        return _ticket_action(lambda: calling.do_start(input.ticket, actor_of(info)))
+
+    @strawberry.mutation(description="Done with this ticket.")
+    def finish_ticket(
+        self, info: Info, input: Annotated[TicketInput, Input("The ticket.")]
+    ) -> TicketPayload:
+        return _ticket_action(lambda: calling.do_finish(input.ticket, actor_of(info)))
+
+    @strawberry.mutation(description="Nobody came after the call.")
+    def mark_no_show(
+        self, info: Info, input: Annotated[TicketInput, Input("The ticket.")]
+    ) -> TicketPayload:
+        return _ticket_action(lambda: calling.do_mark_no_show(input.ticket, actor_of(info)))
+
+    @strawberry.mutation(description="Hand a ticket on; it keeps its number and its place.")
+    def transfer_ticket(
+        self, info: Info, input: Annotated[TransferTicketInput, Input("Where to.")]
+    ) -> TicketPayload:
+        return _ticket_action(
+            lambda: calling.do_transfer(
+                input.ticket, actor_of(info), input.service, input.service_point
+            )
+        )
+
+    @strawberry.mutation(description="Take a ticket out of the queue for a while.")
+    def park_ticket(
+        self, info: Info, input: Annotated[TicketInput, Input("The ticket.")]
+    ) -> TicketPayload:
+        return _ticket_action(lambda: calling.do_park(input.ticket, actor_of(info)))
+
+    @strawberry.mutation(description="Put a parked ticket back at its original place.")
+    def return_ticket(
+        self, info: Info, input: Annotated[TicketInput, Input("The ticket.")]
+    ) -> TicketPayload:
+        return _ticket_action(lambda: calling.do_return(input.ticket, actor_of(info)))
+
+    @strawberry.mutation(description="Leave the queue (holder with token) or remove a ticket.")
+    def cancel_ticket(
+        self, info: Info, input: Annotated[CancelTicketInput, Input("The ticket.")]
+    ) -> TicketPayload:
+        return _ticket_action(
+            lambda: calling.do_cancel_ticket(input.ticket, actor_of(info), input.token)
+        )
+
+    @strawberry.mutation(description="Pair a kiosk or display with an admin's pairing code.")
+    def pair_device(
+        self, input: Annotated[PairDeviceInput, Input("The code.")]
+    ) -> PairDevicePayload:
+        try:
+            device, token = do_pair_device(input.code, input.kind)
+        except BookingError as exc:
+            return PairDevicePayload(token=None, kind=None, location=None, errors=user_errors(exc))
+        return PairDevicePayload(
+            token=token,
+            kind=device.kind,
+            location=strawberry.ID(str(device.location_id)),
+            errors=[],
+        )
+
+
+def _point_action(action) -> ServicePointPayload:
+    try:
+        return ServicePointPayload(service_point=ServicePoint(_model=action()), errors=[])
+    except PermissionDenied as exc:
+        raise forbidden(exc) from exc
+    except BookingError as exc:
+        return ServicePointPayload(service_point=None, errors=user_errors(exc))

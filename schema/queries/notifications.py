@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from django.core.exceptions import PermissionDenied
+from strawberry.types import Info
+
+from backend.accounts.permissions import bookings_scope
+from backend.bookings.errors import BookingError
+from backend.bookings.services.lookup import get_location
+from backend.notifications.channels.push import application_server_key
+from backend.notifications.reports import day_stats
+from backend.notifications.waitlist import access_entry
+
+from ..args import LocalDate, LocationId
+from ..context import actor_of
+from ..errors import as_public_error, forbidden
+from ..types.waitlist import WaitlistEntry
+
+
+@strawberry.type(description="A location's figures for one day (seed 000's stats).")
+class DayStats:
+    total_appointments: int = strawberry.field(description="Appointments not cancelled.")
+    available_slots: int = strawberry.field(description="Free places left that day.")
+    cancellations: int = strawberry.field(description="Cancelled appointments.")
+    waitlist_count: int = strawberry.field(description="People waiting for that day.")
+    top_service: str | None = strawberry.field(description="The most booked service.")
+
+
+@strawberry.type
+class NotificationQuery:
+    @strawberry.field(description="The public VAPID key for pushManager.subscribe().")
+    def vapid_public_key(self) -> str:
+        return application_server_key()
+
+    @strawberry.field(description="A waitlist entry from its link, e.g. to show an offer.")
+    def waitlist_entry(
+        self,
+        entry: Annotated[strawberry.ID, strawberry.argument(description="The entry id.")],
+        token: Annotated[str, strawberry.argument(description="The link's secret.")],
+    ) -> WaitlistEntry | None:
+        try:
+            return WaitlistEntry(_model=access_entry(entry, token))
+        except BookingError:
+            return None
+
+    @strawberry.field(description="A location's day in figures (staff).")
+    def stats(self, info: Info, location: LocationId, date: LocalDate) -> DayStats:
+        try:
+            place = get_location(location)
+        except BookingError as exc:
+            raise as_public_error(exc) from exc
+        if bookings_scope(actor_of(info), place, "view") is None:
+            raise forbidden(PermissionDenied("You may not see this location's figures."))
+        stats = day_stats(place, date)
+        return DayStats(
+            total_appointments=stats.total_appointments,
+            available_slots=stats.available_slots,
+            cancellations=stats.cancellations,
+            waitlist_count=stats.waitlist_count,
+            top_service=stats.top_service,
+        )

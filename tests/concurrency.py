@@ -1,0 +1,40 @@
+"""Real threads, each with its own database connection, firing GraphQL requests at once."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from django.db import connection
+from django.test import Client
+
+# PostgreSQL here allows 100 connections; leave room for the other test workers.
+MAX_THREADS = 40
+
+
+def post_graphql(query: str, variables: dict) -> tuple[int, dict]:
+    try:
+        response = Client().post(
+            "/graphql",
+            json.dumps({"query": query, "variables": variables}),
+            content_type="application/json",
+        )
+        return response.status_code, response.json()
+    finally:
+        connection.close()
+
+
+def fire(requests: list[Callable[[], tuple[int, dict]]]) -> list[tuple[int, dict]]:
+    """Start all requests together (as far as MAX_THREADS allows) and collect the results."""
+    go = threading.Event()
+
+    def run(request):
+        go.wait()
+        return request()
+
+    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(requests))) as pool:
+        futures = [pool.submit(run, request) for request in requests]
+        go.set()
+        return [future.result() for future in futures]

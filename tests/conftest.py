@@ -1,0 +1,109 @@
+"""Shared fixtures: the demo data, a GraphQL client over Django's test client, and dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import holidays
+import pytest
+from django.test import Client
+
+from backend.catalog.demo import load_demo
+from backend.catalog.models import Location, Organization, Service
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@dataclass
+class GraphQLClient:
+    client: Client
+    headers: dict
+
+    def post(self, query: str, variables: dict | None = None, **extra):
+        return self.client.post(
+            "/graphql",
+            json.dumps({"query": query, "variables": variables or {}}),
+            content_type="application/json",
+            **{**self.headers, **extra},
+        )
+
+    def __call__(self, query: str, variables: dict | None = None, **extra) -> dict:
+        response = self.post(query, variables, **extra)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    def data(self, query: str, variables: dict | None = None, **extra) -> dict:
+        body = self(query, variables, **extra)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+@pytest.fixture
+def gql() -> GraphQLClient:
+    return GraphQLClient(Client(), {})
+
+
+def bearer(token: str) -> GraphQLClient:
+    return GraphQLClient(Client(), {"HTTP_AUTHORIZATION": f"Bearer {token}"})
+
+
+@dataclass
+class Demo:
+    org: Organization
+    rathaus: Location
+    nord: Location
+    ausweis: Service  # capacity 2, 15 min, both locations
+    kfz: Service  # capacity 1, 30 min, Rathaus only
+    practice_site: Location
+    consult: Service  # needs staff + room
+    ecg: Service  # needs staff + device, 10 min buffer after
+
+
+@pytest.fixture
+def demo(db) -> Demo:
+    org = load_demo()
+    services = {s.slug: s for s in Service.objects.all()}
+    return Demo(
+        org=org,
+        rathaus=Location.objects.get(slug="rathaus"),
+        nord=Location.objects.get(slug="ba-nord"),
+        ausweis=services["personalausweis"],
+        kfz=services["kfz-zulassung"],
+        practice_site=Location.objects.get(slug="praxis"),
+        consult=services["sprechstunde"],
+        ecg=services["ekg"],
+    )
+
+
+def working_day(weekday: int = 1, min_days_ahead: int = 3) -> dt.date:
+    """The next ISO `weekday` at least `min_days_ahead` days away that is no NW holiday."""
+    today = dt.datetime.now(BERLIN).date()
+    nw = holidays.country_holidays("DE", subdiv="NW", years=[today.year, today.year + 1])
+    day = today + dt.timedelta(days=min_days_ahead)
+    while day.isoweekday() != weekday or day in nw:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> str:
+    """An ISO datetime with its Berlin offset, as a client sends it."""
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=BERLIN).isoformat()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many logins; the production hasher is deliberately slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _jobs_run_immediately():
+    """Huey jobs run in-process at enqueue time (STACK-NOTES trap 11: toggle it here)."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = False

@@ -1,0 +1,232 @@
+"""The live queue through its pages: a kiosk paired with a code draws a ticket, the clerk calls
+it from the console, the call display and the ticket holder's page show the call live; the
+display notices a server that goes away and comes back by itself; axe-core on every screen."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from backend.accounts.actors import Actor
+from backend.queue.devices import new_pairing_code
+from backend.queue.models import Device
+from backend.queue.services.tickets import do_draw_ticket
+from tests.e2e import conftest as e2e
+from tests.e2e.conftest import axe_violations, describe_violations
+from tests.e2e.helpers import (
+    CLERK,
+    COUNTER,
+    PASSWORD,
+    Office,
+    assert_not_reloaded,
+    make_open_office,
+    mark_page,
+    watch,
+    watch_test_browser,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def _browser_log(request):
+    watch_test_browser(request)
+
+
+OFFLINE_WITHIN_S = 10.0
+# live.js reconnects with full jitter, random(0, min(30 s, 1 s * 2^n)): after a few failed
+# attempts the next one may be up to 30 s away.
+RECOVERY_TIMEOUT_MS = 45_000
+
+
+@pytest.fixture
+def office(live_server_e2e) -> Office:
+    return make_open_office()
+
+
+def pairing_code(office: Office) -> str:
+    device = Device.objects.create(location=office.location, kind=Device.Kind.KIOSK, name="K1")
+    return new_pairing_code(device)
+
+
+def pair_kiosk(page: Page, url: str, code: str) -> None:
+    page.goto(url + "/kiosk")
+    code_input = page.get_by_test_id("pairing-code")
+    expect(code_input).to_be_visible()
+    code_input.press_sequentially(code)
+    page.get_by_test_id("pairing-submit").click()
+    expect(page.get_by_test_id("draw-start")).to_be_visible()
+
+
+def draw_ticket(page: Page, office: Office) -> tuple[str, str]:
+    """On the kiosk's home screen: draw a ticket; returns its number and status URL."""
+    page.get_by_test_id("draw-start").click()
+    page.locator(f'[data-testid="service-option"][data-service-id="{office.service.pk}"]').click()
+    number = page.get_by_test_id("issued-number")
+    expect(number).to_have_text(re.compile(r"^W\d+$"))
+    status_url = page.get_by_test_id("issued-qr").get_attribute("data-status-url")
+    assert status_url and "/t/" in status_url and "#" in status_url, status_url
+    return number.inner_text().strip(), status_url
+
+
+def console_log_in(page: Page, url: str) -> None:
+    page.goto(url + "/staff/")
+    page.get_by_test_id("login-username").fill(CLERK)
+    page.get_by_test_id("login-password").fill(PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("location-select")).to_be_visible()
+
+
+def console_sign_in(page: Page, office: Office) -> None:
+    page.get_by_test_id("location-select").select_option(str(office.location.pk))
+    counter = page.get_by_test_id("counter-select")
+    expect(counter.locator(f'option[value="{office.counter.pk}"]')).to_be_attached()
+    counter.select_option(str(office.counter.pk))
+    page.get_by_test_id("counter-sign-in").click()
+    expect(page.get_by_test_id("call-next")).to_be_visible()
+
+
+def open_display(page: Page, url: str, office: Office) -> None:
+    page.goto(f"{url}/display/queue?location={office.location.pk}")
+    # the first state is there (the board leaves aria-busy) and the socket is up
+    expect(page.locator("#main")).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator("html")).to_have_attribute("data-connection", "online")
+
+
+def test_a_drawn_ticket_is_called_and_shown_live(live_server_e2e, office, context, browser):
+    url = live_server_e2e.url
+    display = context.new_page()
+    open_display(display, url, office)
+    expect(display.get_by_test_id("board-called-item")).to_have_count(0)
+    mark_page(display)
+
+    kiosk = context.new_page()
+    pair_kiosk(kiosk, url, pairing_code(office))
+    number, status_url = draw_ticket(kiosk, office)
+
+    ticket = context.new_page()
+    ticket.goto(status_url)
+    expect(ticket.get_by_test_id("ticket-number")).to_have_text(number)
+    expect(ticket.get_by_test_id("ticket-status")).to_have_text("Wartend")
+    expect(ticket.locator("html")).to_have_attribute("data-connection", "online")
+    mark_page(ticket)
+
+    # the clerk works in a browser of their own (their session cookie stays there)
+    staff_context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
+    watch(staff_context)
+    try:
+        console = staff_context.new_page()
+        console_log_in(console, url)
+        console_sign_in(console, office)
+        expect(console.get_by_test_id("waiting-item")).to_contain_text(number)
+        console.get_by_test_id("call-next").click()
+        current = console.get_by_test_id("current-ticket")
+        expect(current).to_have_attribute("data-status", "CALLED")
+        expect(current).to_contain_text(number)
+    finally:
+        staff_context.close()
+
+    called = display.locator(f'[data-testid="board-called-item"][data-number="{number}"]')
+    expect(called).to_be_visible()
+    expect(called).to_contain_text(COUNTER)
+    expect(display.get_by_test_id("board-called-item")).to_have_count(1)
+    assert_not_reloaded(display)
+
+    expect(ticket.get_by_test_id("ticket-status")).to_have_text("Aufgerufen")
+    expect(ticket.get_by_test_id("ticket-counter")).to_have_text(COUNTER)
+    assert_not_reloaded(ticket)
+
+
+def test_the_display_shows_offline_and_recovers_by_itself(
+    live_server_e2e, office, page, tmp_path, monkeypatch
+):
+    """A daphne of its own (same environment as the suite's server) on a fixed port: stopped,
+    the display says so within 10 s; started again on the same port, it reconnects alone and
+    shows what happened meanwhile (a ticket drawn while it was down), all without a reload."""
+    from django.db import connection
+
+    env = e2e._server_env(e2e._database_url(connection.settings_dict))
+    log = tmp_path / "daphne-offline.log"
+    server = e2e._spawn(env, log)
+    assert e2e._wait_ready(server), server.log_tail()
+    try:
+        open_display(page, server.url, office)
+        banner = page.get_by_test_id("connection-status")
+        expect(banner).to_be_hidden()
+        waiting = page.get_by_test_id("board-waiting")
+        expect(waiting).to_contain_text("0 Personen warten")
+        mark_page(page)
+
+        stopped_at = time.monotonic()
+        e2e._stop(server)
+        left_ms = (OFFLINE_WITHIN_S - (time.monotonic() - stopped_at)) * 1000
+        expect(banner).to_be_visible(timeout=max(left_ms, 1))
+        expect(banner).to_have_text(
+            # "Verbindung unterbrochen – Stand HH:MM" (the board had a state)
+            re.compile(r"^Verbindung unterbrochen – Stand \d{2}:\d{2}$"),
+            timeout=max((OFFLINE_WITHIN_S - (time.monotonic() - stopped_at)) * 1000, 1),
+        )
+        assert time.monotonic() - stopped_at <= OFFLINE_WITHIN_S
+        expect(page.locator("html")).to_have_attribute("data-connection", "offline")
+
+        # meanwhile a kiosk draws a ticket (the board cannot hear of it)
+        kiosk = Device.objects.create(location=office.location, kind=Device.Kind.KIOSK, name="K")
+        actor = Actor(None, "device", office.location.organization_id, kiosk)
+        do_draw_ticket(str(office.service.pk), str(office.location.pk), actor)
+
+        monkeypatch.setattr(e2e, "_free_port", lambda: server.port)  # the same port again
+        server = e2e._spawn(env, log)
+        assert e2e._wait_ready(server), f"port {server.port} not free again:\n{server.log_tail()}"
+        expect(banner).to_be_hidden(timeout=RECOVERY_TIMEOUT_MS)
+        expect(page.locator("html")).to_have_attribute("data-connection", "online")
+        expect(waiting).to_contain_text("1 Person wartet")  # refetched after the reconnect
+        assert_not_reloaded(page)
+    finally:
+        e2e._stop(server)
+
+
+def assert_accessible(page: Page, where: str) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"{where}:\n{describe_violations(violations)}"
+
+
+def test_queue_screens_have_no_serious_accessibility_violations(live_server_e2e, office, a11y_page):
+    url, page = live_server_e2e.url, a11y_page
+    page.goto(url + "/kiosk")
+    expect(page.get_by_test_id("pairing-code")).to_be_visible()
+    assert_accessible(page, "kiosk: pairing")
+    page.get_by_test_id("pairing-code").fill(pairing_code(office))
+    page.get_by_test_id("pairing-submit").click()
+    expect(page.get_by_test_id("draw-start")).to_be_visible()
+    assert_accessible(page, "kiosk: home")
+    _number, status_url = draw_ticket(page, office)
+    assert_accessible(page, "kiosk: issued ticket")
+
+    page.goto(status_url)
+    expect(page.get_by_test_id("ticket-status")).to_have_text("Wartend")
+    assert_accessible(page, "ticket page")
+
+    open_display(page, url, office)
+    assert_accessible(page, "call display")
+
+    page.goto(url + "/staff/")
+    expect(page.get_by_test_id("login-username")).to_be_visible()
+    assert_accessible(page, "console: login")
+    page.get_by_test_id("login-username").fill(CLERK)
+    page.get_by_test_id("login-password").fill(PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("location-select")).to_be_visible()
+    assert_accessible(page, "console: location and counter")
+    console_sign_in(page, office)
+    expect(page.get_by_test_id("waiting-item")).to_have_count(1)
+    assert_accessible(page, "console: working")
+    page.get_by_test_id("call-next").click()
+    expect(page.get_by_test_id("current-ticket")).to_have_attribute("data-status", "CALLED")
+    assert_accessible(page, "console: ticket called")
+
+    open_display(page, url, office)
+    expect(page.get_by_test_id("board-called-item")).to_have_count(1)
+    assert_accessible(page, "call display with a call")

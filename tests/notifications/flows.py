@@ -1,0 +1,118 @@
+"""GraphQL documents and steps the notification tests share, written as a client would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from tests.conftest import at
+from tests.documents import BOOK
+
+SUBSCRIBE_PUSH = """
+mutation Subscribe($input: PushSubscriptionInput!) {
+  subscribePush(input: $input) { subscribed errors { code field } }
+}"""
+
+VAPID_PUBLIC_KEY = "query { vapidPublicKey }"
+
+ENTRY_FIELDS = "entry { id status firstDay lastDay offerStart offerLocation offerExpiresAt }"
+
+JOIN_WAITLIST = f"""
+mutation Join($input: JoinWaitlistInput!) {{
+  joinWaitlist(input: $input) {{ {ENTRY_FIELDS} token errors {{ code field }} }}
+}}"""
+
+CONFIRM_OFFER = """
+mutation Confirm($input: WaitlistEntryInput!) {
+  confirmWaitlistOffer(input: $input) {
+    booking { code status start email service { slug } } manageToken errors { code field }
+  }
+}"""
+
+LEAVE_WAITLIST = f"""
+mutation Leave($input: WaitlistEntryInput!) {{
+  leaveWaitlist(input: $input) {{ {ENTRY_FIELDS} errors {{ code field }} }}
+}}"""
+
+WAITLIST_ENTRY = """
+query Entry($entry: ID!, $token: String!) {
+  waitlistEntry(entry: $entry, token: $token) { id status offerStart }
+}"""
+
+STATS = """
+query Stats($location: ID!, $date: Date!) {
+  stats(location: $location, date: $date) {
+    totalAppointments availableSlots cancellations waitlistCount topService
+  }
+}"""
+
+WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+MONTHS = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+]
+
+
+def german_date(day: dt.date) -> str:
+    """How the German messages write a day: "Montag, 2. März 2026"."""
+    return f"{WEEKDAYS[day.weekday()]}, {day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+AP_MONTHS = ["Jan.", "Feb.", "March", "April", "May", "June", "July", "Aug.", "Sept.", "Oct."]
+AP_MONTHS += ["Nov.", "Dec."]
+
+
+def english_date(day: dt.date) -> str:
+    """Django's English DATE_FORMAT ("N j, Y", AP-style months): "March 2, 2026"."""
+    return f"{AP_MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def book(gql, demo, day: dt.date, hour: int, minute: int = 0, service=None, **extra) -> dict:
+    """bookAppointment at the Rathaus; returns the payload (booking, manageToken)."""
+    variables = {
+        "input": {
+            "name": "Ayşe Yılmaz",
+            "email": "ayse@example.com",
+            "service": str((service or demo.ausweis).pk),
+            "location": str(demo.rathaus.pk),
+            "start": at(day, hour, minute),
+            **extra,
+        }
+    }
+    payload = gql.data(BOOK, variables)["bookAppointment"]
+    assert payload["errors"] == [], payload["errors"]
+    return payload
+
+
+def join_waitlist(gql, demo, first_day: dt.date, last_day: dt.date, service=None, **extra):
+    variables = {
+        "input": {
+            "service": str((service or demo.kfz).pk),
+            "location": str(demo.rathaus.pk),
+            "firstDay": first_day.isoformat(),
+            "lastDay": last_day.isoformat(),
+            "name": "Wanda Warteliste",
+            "email": "wanda@example.com",
+            **extra,
+        }
+    }
+    return gql.data(JOIN_WAITLIST, variables)["joinWaitlist"]
+
+
+OFFER_LINK = re.compile(r"(?P<base>\S+)/waitlist/(?P<entry>[0-9a-f-]{36})#(?P<token>[\w\-]+)")
+
+
+def offer_link(text: str) -> tuple[str, str]:
+    """(entry id, token) from the link in an offer e-mail."""
+    [match] = {m.group(0): m for m in OFFER_LINK.finditer(text)}.values()
+    return match["entry"], match["token"]

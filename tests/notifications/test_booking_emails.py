@@ -1,0 +1,95 @@
+"""Confirmation, cancellation and rescheduling e-mails, received by a real SMTP server."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from icalendar import Calendar
+
+from backend.core.qr import qr_png
+from backend.notifications.models import Delivery
+from tests.conftest import at, working_day
+from tests.documents import BOOK, CANCEL, RESCHEDULE
+
+pytestmark = pytest.mark.django_db
+
+
+def book(gql, demo, django_capture_on_commit_callbacks, **extra):
+    variables = {
+        "input": {
+            "name": "Ayşe <script>alert(1)</script> Yılmaz",
+            "email": "ayse@example.com",
+            "service": str(demo.ausweis.pk),
+            "location": str(demo.rathaus.pk),
+            "start": at(working_day(), 9, 45),
+            **extra,
+        }
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        return gql.data(BOOK, variables)["bookAppointment"]
+
+
+def test_confirmation_in_the_citizens_language_with_calendar_and_qr(
+    gql, demo, smtp, django_capture_on_commit_callbacks
+):
+    made = book(gql, demo, django_capture_on_commit_callbacks, language="TR")
+    code, token = made["booking"]["code"], made["manageToken"]
+
+    [message] = smtp.messages
+    assert message["To"] == "ayse@example.com"
+    assert message["Subject"].startswith("Randevu onaylandı: ")
+    html = message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    assert "Ayşe &lt;script&gt;alert(1)&lt;/script&gt; Yılmaz" in html
+    assert "<script>" not in html
+    assert 'lang="tr"' in html and "Kimlik kartı başvurusu" in html
+    assert f"/manage/{code}#{token}" in text and f"/manage/{code}#{token}" in html
+    attachments = {part.get_filename(): part for part in message.iter_attachments()}
+    event = Calendar.from_ical(attachments["termin.ics"].get_content()).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == dt.datetime.fromisoformat(at(working_day(), 9, 45))
+    assert str(event["location"]).startswith("Rathaus Musterhausen")
+    assert event.walk("VALARM")
+    assert attachments["check-in-qr.png"].get_content() == qr_png(code)
+    assert Delivery.objects.get().status == "sent"
+
+
+def test_arabic_mail_is_right_to_left(gql, demo, smtp, django_capture_on_commit_callbacks):
+    book(gql, demo, django_capture_on_commit_callbacks, language="AR")
+    html = smtp.messages[0].get_body(("html",)).get_content()
+    assert 'dir="rtl"' in html and 'lang="ar"' in html
+
+
+def test_cancellation_and_reschedule_mails_once_each(
+    gql, demo, smtp, django_capture_on_commit_callbacks
+):
+    made = book(gql, demo, django_capture_on_commit_callbacks, language="EN")
+    code, token = made["booking"]["code"], made["manageToken"]
+    with django_capture_on_commit_callbacks(execute=True):
+        gql.data(
+            RESCHEDULE,
+            {"input": {"code": code, "token": token, "newStart": at(working_day(), 10, 15)}},
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        gql.data(CANCEL, {"input": {"code": code, "token": token}})
+        gql.data(CANCEL, {"input": {"code": code, "token": token}})  # already cancelled
+
+    subjects = [m["Subject"] for m in smtp.messages]
+    assert len(subjects) == 3
+    assert subjects[0].startswith("Appointment confirmed: ")
+    assert subjects[1].startswith("Appointment moved to ")
+    assert subjects[2].startswith("Appointment cancelled: ")
+    cancellation = smtp.messages[2].get_body(("plain",)).get_content()
+    assert "/manage/" not in cancellation
+    assert Delivery.objects.filter(status="sent").count() == 3
+
+
+def test_a_job_that_runs_twice_sends_once(gql, demo, smtp, django_capture_on_commit_callbacks):
+    from backend.notifications.tasks import send_booking_message
+
+    made = book(gql, demo, django_capture_on_commit_callbacks)
+    booking_id = Delivery.objects.get().booking_id
+    send_booking_message.call_local(booking_id, "booking_confirmation")
+    send_booking_message.call_local(booking_id, "booking_confirmation")
+    assert len(smtp.messages) == 1
+    assert made["booking"]["code"]

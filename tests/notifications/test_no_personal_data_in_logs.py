@@ -1,0 +1,121 @@
+"""No personal data in any log record: a whole flow with canary values (book, confirmation
+mail and SMS, reminder, cancellation, waitlist offer, failing providers, bad requests) while
+every logger records at DEBUG."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from django.core.management import call_command
+
+from backend.notifications.bookings import send_due_reminders
+from backend.notifications.models import Delivery
+from tests.conftest import at, working_day
+from tests.documents import BOOK, CANCEL
+from tests.notifications.conftest import JSON, Reply
+from tests.notifications.flows import (
+    CONFIRM_OFFER,
+    JOIN_WAITLIST,
+    SUBSCRIBE_PUSH,
+    book,
+    join_waitlist,
+    offer_link,
+)
+
+pytestmark = pytest.mark.django_db
+
+NAME = "Canary Kanarienvogel"
+EMAIL = "canary@example.org"
+PHONE = "+4915199999999"
+# Any spelling of the canaries: the phone appears as +49…, 49… (Vonage) or 0151….
+CANARIES = ("Canary", "Kanarienvogel", "canary@", "example.org", "15199999999")
+FAKES = ("mail.log",)  # aiosmtpd, the test's SMTP server, logs the dialogue it receives
+
+
+def capture_everything(caplog) -> None:
+    """DEBUG for the root and every logger there is (django, huey, backend, strawberry, ...),
+    and caplog's handler also on loggers that do not propagate."""
+    caplog.set_level(logging.DEBUG)
+    names = ["django", "django.request", "huey", "backend", "strawberry", "schema"]
+    for name in [*names, *logging.root.manager.loggerDict]:
+        caplog.set_level(logging.DEBUG, logger=name)
+        logger = logging.getLogger(name)
+        if not logger.propagate and caplog.handler not in logger.handlers:
+            logger.addHandler(caplog.handler)
+
+
+@pytest.fixture
+def everything_logged(caplog):
+    capture_everything(caplog)
+    yield caplog
+    for logger in [logging.getLogger(n) for n in logging.root.manager.loggerDict]:
+        if isinstance(logger, logging.Logger) and caplog.handler in logger.handlers:
+            logger.removeHandler(caplog.handler)
+
+
+def test_no_canary_in_any_log_record(
+    gql, demo, smtp, sms_provider, push_service, committed, everything_logged
+):
+    caplog = everything_logged
+    sms = sms_provider("sipgate")
+    day = working_day()
+
+    # Book by SMS; the first mail is greylisted (4xx: Huey logs the failed job), then sent by
+    # process_email_queue.
+    smtp.rcpt_replies = ["451 4.7.1 Greylisted, please try again later"]
+    with committed():
+        made = book(gql, demo, day, 9, 45, name=NAME, email=EMAIL, phone=PHONE, channel="SMS")
+    code, token = made["booking"]["code"], made["manageToken"]
+    browser = push_service.browser("canary")
+    subscribe = {**browser.subscription(), "bookingCode": code, "bookingToken": token}
+    gql.data(SUBSCRIBE_PUSH, {"input": subscribe})
+    call_command("process_email_queue", "--verbose")
+
+    # The reminder SMS: the provider fails (500); the next periodic run sends it.
+    sms.failures = [500]
+    start = dt.datetime.fromisoformat(at(day, 9, 45))
+    send_due_reminders(now=start - dt.timedelta(minutes=60))
+    send_due_reminders(now=start - dt.timedelta(minutes=55))
+
+    # The cancellation SMS is refused (4xx): given up, logged as a warning.
+    sms.failures = [Reply(400, b'{"error":"invalid recipient"}', JSON)]
+    with committed():
+        gql.data(CANCEL, {"input": {"code": code, "token": token}})
+
+    # The waitlist: the canary waits, a place frees, the offer goes out by mail and SMS.
+    with committed():
+        other = book(gql, demo, day, 11, service=demo.kfz, email="other@example.com")
+    joined = join_waitlist(gql, demo, day, day, name=NAME, email=EMAIL, phone=PHONE, channel="SMS")
+    assert joined["errors"] == []
+    with committed():
+        variables = {"input": {"code": other["booking"]["code"], "token": other["manageToken"]}}
+        gql.data(CANCEL, variables)
+    entry, secret = offer_link(smtp.text())
+    with committed():
+        confirmed = gql.data(CONFIRM_OFFER, {"input": {"entry": entry, "token": secret}})
+    assert confirmed["confirmWaitlistOffer"]["errors"] == []
+
+    # Requests that fail validation quote their input in the error message.
+    bad = gql(BOOK, {"input": {"name": NAME, "email": EMAIL, "phone": 4915199999999}})
+    assert "15199999999" in bad["errors"][0]["message"]  # answered to the client only
+    typed = join_waitlist(gql, demo, day, day, name=NAME, email="canary@example..org")
+    assert typed["errors"] == [{"code": "INVALID_EMAIL", "field": "email"}]
+    gql(JOIN_WAITLIST, {"input": {"name": NAME, "email": EMAIL, "service": "kein-uuid"}})
+
+    # The flow really went through the failures (so there was something to log) ...
+    assert [m["To"] for m in smtp.messages].count(EMAIL) == 4  # confirm, cancel, offer, confirm
+    assert len(sms.requests) == 6  # confirm, reminder 500 + retry, cancel 400, offer, confirm
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent", "gave_up", "skipped"}
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(m.startswith("Unhandled exception in task") for m in messages)
+    assert any(m.startswith("Gave up delivery") for m in messages)
+    # ... and no record, formatted with its traceback, names the canary.
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s %(pathname)s")
+    for record in caplog.records:
+        if record.name.startswith(FAKES):
+            continue
+        text = formatter.format(record) + repr(record.args) + repr(record.__dict__)
+        leaked = [canary for canary in CANARIES if canary.lower() in text.lower()]
+        assert not leaked, (leaked, record.name, formatter.format(record))

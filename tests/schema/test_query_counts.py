@@ -1,0 +1,153 @@
+"""Pinned query counts: list resolvers cost the same number of queries however many rows
+they return, so an N+1 fails here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from backend.accounts.actors import Actor
+from backend.bookings.services.booking import BookingRequest, do_book_appointment
+from backend.catalog.models import Closure, Location, OpeningHours, Service
+from tests.conftest import at, working_day
+from tests.documents import AVAILABLE_DAYS, AVAILABLE_SLOTS, BOOK, CITIZEN, HOLD_SLOT
+
+pytestmark = pytest.mark.django_db
+
+CATALOG = """{
+  organizations {
+    name
+    locations {
+      name timezone address { street }
+      openingHours { weekday opens closes }
+      closures { firstDay lastDay reason }
+      services { name(language: EN) requiredDocuments fee { amount } needs
+                 locations { slug } }
+    }
+    services { slug locations { slug } }
+  }
+}"""
+
+LOCATION_BOOKINGS = """query($location: ID!, $date: Date!) {
+  locationBookings(location: $location, date: $date, limit: 100) {
+    totalCount items { code start end name changeDeadline service { name } location { name }
+                       assignedStaff { name } }
+  }
+}"""
+
+
+def count_queries(gql, query, variables=None) -> tuple[int, dict]:
+    with CaptureQueriesContext(connection) as captured:
+        data = gql.data(query, variables)
+    return len(captured), data
+
+
+def grow_catalog(demo, n):
+    for i in range(n):
+        place = Location.objects.create(organization=demo.org, slug=f"extra-{i}", name=f"X{i}")
+        OpeningHours.objects.create(location=place, weekday=1, opens=dt.time(8), closes=dt.time(12))
+        Closure.objects.create(
+            location=place, first_day=working_day(), last_day=working_day(), reason="Umbau"
+        )
+        service = Service.objects.create(
+            organization=demo.org, slug=f"extra-{i}", name=f"S{i}", duration_minutes=10
+        )
+        service.locations.add(place, demo.rathaus)
+
+
+def test_catalog_costs_a_fixed_number_of_queries(gql, demo):
+    before, data = count_queries(gql, CATALOG)
+    grow_catalog(demo, 5)
+    after, grown = count_queries(gql, CATALOG)
+
+    assert before == after == 8
+    assert (
+        len(grown["organizations"][1]["locations"])
+        == len(data["organizations"][1]["locations"]) + 5
+    )
+
+
+def book_many(service, location, day, hours):
+    for hour in hours:
+        for minute in (0, 30):
+            do_book_appointment(
+                BookingRequest(
+                    name="N",
+                    email="n@example.com",
+                    service_id=str(service.pk),
+                    location_id=str(location.pk),
+                    start=dt.datetime.fromisoformat(at(day, hour, minute)),
+                ),
+                Actor(None, "citizen"),
+            )
+
+
+def test_location_bookings_cost_a_fixed_number_of_queries(demo, admin_client):
+    from tests.conftest import GraphQLClient
+
+    gql = GraphQLClient(admin_client, {})
+    day = working_day()
+    variables = {"location": str(demo.practice_site.pk), "date": day.isoformat()}
+    book_many(demo.consult, demo.practice_site, day, [8])
+    few, data = count_queries(gql, LOCATION_BOOKINGS, variables)
+    book_many(demo.consult, demo.practice_site, day, [9, 10, 11])
+    many, more = count_queries(gql, LOCATION_BOOKINGS, variables)
+
+    assert (len(data["locationBookings"]["items"]), len(more["locationBookings"]["items"])) == (
+        2,
+        8,
+    )
+    assert few == many == 5
+
+
+@pytest.mark.parametrize("kind", ["pool", "resources"])
+def test_availability_costs_a_fixed_number_of_queries(gql, demo, kind):
+    service, place = (
+        (demo.ausweis, demo.rathaus) if kind == "pool" else (demo.consult, demo.practice_site)
+    )
+    day = working_day()
+    days = {
+        "service": str(service.pk),
+        "location": str(place.pk),
+        "from": day.isoformat(),
+        "to": (day + dt.timedelta(days=30)).isoformat(),
+    }
+    slots = {"service": str(service.pk), "location": str(place.pk), "date": day.isoformat()}
+
+    cold, _ = count_queries(gql, AVAILABLE_DAYS, days)  # builds the location's snapshot
+    days_before, _ = count_queries(gql, AVAILABLE_DAYS, days)
+    slots_before, _ = count_queries(gql, AVAILABLE_SLOTS, slots)
+    book_many(service, place, day, [8, 9, 10])
+    assert count_queries(gql, AVAILABLE_DAYS, days)[0] == days_before
+    assert count_queries(gql, AVAILABLE_SLOTS, slots)[0] == slots_before
+    assert (cold, days_before, slots_before) == {"pool": (6, 2, 2), "resources": (10, 2, 2)}[kind]
+
+
+@pytest.mark.parametrize("kind", ["pool", "resources"])
+def test_booking_mutations_cost_a_pinned_number_of_queries(gql, demo, kind):
+    service, place = (
+        (demo.ausweis, demo.rathaus) if kind == "pool" else (demo.consult, demo.practice_site)
+    )
+    start = at(working_day(), 9)
+    direct = {
+        "input": {**CITIZEN, "service": str(service.pk), "location": str(place.pk), "start": start}
+    }
+    hold = {"input": {"service": str(service.pk), "location": str(place.pk), "start": start}}
+
+    gql.data(
+        AVAILABLE_SLOTS,
+        {"service": str(service.pk), "location": str(place.pk), "date": working_day().isoformat()},
+    )  # warm the snapshot
+    booked, _ = count_queries(gql, BOOK, direct)
+    held, data = count_queries(gql, HOLD_SLOT, hold)
+    from_hold, _ = count_queries(
+        gql, BOOK, {"input": {**CITIZEN, "hold": data["holdSlot"]["hold"]["id"]}}
+    )
+
+    assert (booked, held, from_hold) == {
+        "pool": (12, 9, 13),  # from a hold: + the waitlist offers that point at holds
+        "resources": (19, 15, 14),  # + a row lock per claimed resource
+    }[kind]
