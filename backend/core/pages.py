@@ -103,8 +103,10 @@ def service_worker(request):
     path = BASE / "frontend_static" / "sw.js"
     if not path.exists():
         raise Http404("sw.js is not built.")
-    response = HttpResponse(path.read_bytes() if settings.DEBUG else _cached(path),
-                            content_type="text/javascript; charset=utf-8")
+    response = HttpResponse(
+        path.read_bytes() if settings.DEBUG else _cached(path),
+        content_type="text/javascript; charset=utf-8",
+    )
     response["Cache-Control"] = "no-cache"
     response["Service-Worker-Allowed"] = "/"
     return response

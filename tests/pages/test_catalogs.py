@@ -40,9 +40,13 @@ def test_every_catalog_has_the_german_keys_and_placeholders(language):
     assert [g for g in plural_groups if f"{g}.other" not in other] == []
     empty = [key for key, text in other.items() if isinstance(text, str) and not text.strip()]
     assert empty == []
-    mismatched = [key for key, text in german.items() if isinstance(text, str)
-                  and not PLURAL.search(key)
-                  and set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(str(other[key])))]
+    mismatched = [
+        key
+        for key, text in german.items()
+        if isinstance(text, str)
+        and not PLURAL.search(key)
+        and set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(str(other[key])))
+    ]
     assert mismatched == []
 
 
