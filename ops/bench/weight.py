@@ -16,8 +16,8 @@ uncompressed) and the sizes are summed.
 embed.js: the file the portals include (/embed.js), raw bytes as served, and gzip -9 for
 information.
 
-Targets: booking page first view (German, the default) <= 60 KB gzipped; embed.js <= 3 KB raw.
-Other languages are reported (their catalogs are larger and load with the German fallback).
+Targets: booking page first view <= 60 KB gzipped, in German (the default) and in the heaviest
+of the measured languages (each loads only its own catalog); embed.js <= 3 KB raw.
 
 Run from the repository root:
     .venv/bin/python ops/bench/weight.py
@@ -322,6 +322,13 @@ def main() -> int:
         harness.Target(
             "booking page first view, gzip -9 (German)",
             figures["booking_page_gzip_kb"],
+            "<=",
+            TARGET_PAGE_GZIP_KB,
+            " KB",
+        ),
+        harness.Target(
+            f"booking page first view, gzip -9 (heaviest: {heaviest.lang})",
+            round(heaviest.gzipped / KB, 2),
             "<=",
             TARGET_PAGE_GZIP_KB,
             " KB",
