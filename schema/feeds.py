@@ -19,7 +19,11 @@ from channels.layers import get_channel_layer
 from backend.queue.events import MESSAGE_TYPE, group_name
 
 logger = logging.getLogger(__name__)
-REJOIN_SECONDS = 3600  # groups expire in channels-redis (group_expiry, 1 day): rejoin hourly
+# Both channel layers drop a group member after group_expiry (1 day by default): an office
+# closed over a weekend would get no Monday events. So the feed renews its membership on a
+# timer, whether or not anything arrives.
+REJOIN_SECONDS = 3600.0
+RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 10.0)  # after a channel-layer failure (Redis restart)
 
 
 class LocationFeed:
@@ -30,26 +34,45 @@ class LocationFeed:
         self.joined = asyncio.Event()
 
     async def _run(self) -> None:
+        """Listen until cancelled; after a failure of the layer, log it and listen again."""
+        failures = 0
+        while True:
+            try:
+                await self._listen()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("queue feed of location %s failed; rejoining", self.location_id)
+                await asyncio.sleep(RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)])
+                failures += 1
+
+    async def _listen(self) -> None:
         layer = get_channel_layer()
         channel = await layer.new_channel()
         group = group_name(self.location_id)
         await layer.group_add(group, channel)
         self.joined.set()
-        loop = asyncio.get_running_loop()
-        joined_at = loop.time()
+        renew = asyncio.create_task(self._renew(layer, group, channel))
         try:
             while True:
                 message = await layer.receive(channel)
-                if loop.time() - joined_at > REJOIN_SECONDS:
-                    await layer.group_add(group, channel)
-                    joined_at = loop.time()
                 if message.get("type") != MESSAGE_TYPE:
                     continue
                 for queue in list(self.queues):
                     queue.put_nowait(message)
         finally:
+            renew.cancel()
             with contextlib.suppress(Exception):
                 await layer.group_discard(group, channel)
+
+    @staticmethod
+    async def _renew(layer, group: str, channel: str) -> None:
+        while True:
+            await asyncio.sleep(REJOIN_SECONDS)
+            try:
+                await layer.group_add(group, channel)
+            except Exception:
+                logger.exception("could not renew the queue feed's group membership")
 
     async def subscribe(self) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue()
