@@ -71,6 +71,9 @@ INSTALLED_APPS = [
 
 # Kept lean: each middleware costs on every request (STACK-NOTES trap 13).
 MIDDLEWARE = [
+    # First, so it compresses what the others (WhiteNoise's static files) answer; never
+    # /graphql or the admin (BREACH: backend/core/compression.py).
+    "backend.core.compression.PublicGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -140,6 +143,9 @@ HUEY = {
     "name": os.environ.get("HUEY_NAME", "vorzimmer"),
     # Explicit: djhuey would otherwise set immediate = DEBUG (STACK-NOTES trap 11).
     "immediate": env_bool("HUEY_IMMEDIATE", False),
+    # Huey keeps UTC internally (its default, right across DST changes); periodic jobs that
+    # run at a local hour convert to TIME_ZONE themselves (notifications/schedule.py).
+    "utc": True,
     "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
 }
 if REDIS_URL:
@@ -221,10 +227,15 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rst
 SMS_ENABLED = env_bool("SMS_ENABLED", False)
 SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console")  # console | sipgate | twilio | vonage
 SMS_API_KEY = os.environ.get("SMS_API_KEY", "")
-SMS_SENDER = os.environ.get("SMS_SENDER", "Termine")[:11]
+# Twilio/Vonage sender: ≤ 11 letters/digits or a phone number; checked at startup, never cut.
+SMS_SENDER = os.environ.get("SMS_SENDER", "Termine")
+# sipgate sends from an SMS extension of the account, "s0" for the first (GET /v2/{userId}/sms
+# lists them); the sender name shown to recipients is set for that extension in sipgate's app.
+SIPGATE_SMS_ID = os.environ.get("SIPGATE_SMS_ID", "s0")
 SMS_API_BASE_URL = os.environ.get("SMS_API_BASE_URL", "")  # override the provider's API host
 
-# REMINDER_SCHEDULE=48h,24h,2h; seed 000's older REMINDER_HOURS_BEFORE=24 means "24h".
+# REMINDER_SCHEDULE=48h,24h,2h (whole m/h/d, checked at startup); seed 000's older
+# REMINDER_HOURS_BEFORE=24 means "24h".
 _single_reminder = os.environ.get("REMINDER_HOURS_BEFORE")
 REMINDER_SCHEDULE = env_list(
     "REMINDER_SCHEDULE", f"{_single_reminder}h" if _single_reminder else "48h,24h,2h"
@@ -233,16 +244,19 @@ REMINDER_CHANNEL = os.environ.get("REMINDER_CHANNEL", "email")  # email | sms | 
 ALLOW_CHANNEL_CHOICE = env_bool("ALLOW_CHANNEL_CHOICE", True)
 
 WAITLIST_ENABLED = env_bool("WAITLIST_ENABLED", True)
-WAITLIST_MAX_SIZE = env_int("WAITLIST_MAX_SIZE", 10)
+WAITLIST_MAX_SIZE = env_int("WAITLIST_MAX_SIZE", 10)  # waiting per organization (or its own)
 WAITLIST_OFFER_MINUTES = env_int("WAITLIST_OFFER_MINUTES", 30)
 
 DAILY_REPORT_ENABLED = env_bool("DAILY_REPORT_ENABLED", False)
 DAILY_REPORT_EMAIL = os.environ.get("DAILY_REPORT_EMAIL", "")
-DAILY_REPORT_TIME = os.environ.get("DAILY_REPORT_TIME", "07:00")
+DAILY_REPORT_TIME = os.environ.get("DAILY_REPORT_TIME", "07:00")  # HH:MM in TIME_ZONE
 RETENTION_DAYS = env_int("RETENTION_DAYS", 90)  # organizations may set their own
 
 VAPID_KEY_FILE = Path(os.environ.get("VAPID_KEY_FILE", VAR_DIR / "vapid_private.pem"))
 VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", f"mailto:{FROM_EMAIL}")
+# Push endpoints must be https on a public host; true allows http and local hosts (a local
+# fake push service). Only with DEBUG (a system check says so otherwise); tests set it.
+PUSH_ALLOW_INSECURE_ENDPOINTS = env_bool("PUSH_ALLOW_INSECURE_ENDPOINTS", False)
 
 # --- Cross-origin: the embed in city portals (seed 000: CORS_ALLOWED_ORIGINS) ---------------
 # Origins listed here (and per organization in the admin) may frame /embed and call /graphql

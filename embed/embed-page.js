@@ -9,7 +9,7 @@
 // `origin` parameter the loader passes. Without a parent (or a known origin) nothing is posted.
 
 import { $ } from '/static/app/lib/dom.js';
-import { t } from '/static/app/lib/i18n.js';
+import { t, revealPage } from '/static/app/lib/i18n.js';
 import { createApi } from '/static/app/site/api.js';
 import { BookingFlow } from '/static/app/site/flow.js';
 import { setUpChrome, siteParams } from '/static/app/site/chrome.js';
@@ -87,6 +87,7 @@ try {
   await flow.start();
 } catch (err) {
   console.error(err);
+  revealPage();
   $('#flow').removeAttribute('aria-busy');
   $('#load-failed').hidden = false;
 }

@@ -6,7 +6,7 @@
 import { $, $$, h, replaceChildren, setFieldError, focusElement, isTypingTarget } from './lib/dom.js';
 import { gql } from './lib/graphql.js';
 import {
-  setLanguage, t, pickLanguage, gqlLanguage, onLanguageChange, formatTime, formatDate, isoDateIn,
+  setLanguage, t, has, pickLanguage, gqlLanguage, onLanguageChange, formatTime, formatDate, isoDateIn,
 } from './lib/i18n.js';
 import { LiveConnection } from './lib/live.js';
 import { readParams } from './lib/params.js';
@@ -19,7 +19,8 @@ const QUEUE_FIELDS = `location
   waiting { ${TICKET_FIELDS} }
   active { ${TICKET_FIELDS} }
   parked { ${TICKET_FIELDS} }
-  servicePoints { id name services signedIn }`;
+  servicePoints { id name services signedIn }
+  organizationKind`;
 
 const Q = {
   me: `query Me($lang: Language) {
@@ -423,6 +424,12 @@ function currentTicket() {
   return mine.length ? mine[mine.length - 1] : null;
 }
 
+/** A practice words the chain registered / waiting / in treatment / done. */
+function statusLabel(status) {
+  const practiceKey = `staff.practice.status.${status}`;
+  return app.queue?.organizationKind === 'PRACTICE' && has(practiceKey) ? t(practiceKey) : t(`staff.status.${status}`);
+}
+
 function ticketDetails(ticket) {
   const parts = [];
   const service = serviceName(ticket.service);
@@ -466,7 +473,7 @@ function renderCurrentTicket(ticket) {
     replaceChildren(
       els.current,
       h('p', { class: 'current-number', text: ticket.number }),
-      h('p', { class: 'current-status', text: t(`staff.status.${ticket.status}`) }),
+      h('p', { class: 'current-status', text: statusLabel(ticket.status) }),
       h('ul', { class: 'current-details' }, ticketDetails(ticket).map((text) => h('li', { text }))),
       h('p', { class: 'muted' }, [
         ticket.calledAt ? t('staff.ticket.calledAt', { time: formatTime(ticket.calledAt, tz()) }) : '',
@@ -488,7 +495,7 @@ function ticketRow(ticket, { testid = null, extra = null } = {}) {
       h('span', { class: 'row-meta muted' }, [
         ticket.status === 'WAITING' || ticket.status === 'PARKED'
           ? t('staff.ticket.since', { time: formatTime(ticket.queuedAt, tz()) })
-          : t('staff.ticket.atCounter', { status: t(`staff.status.${ticket.status}`), counter: ticket.servicePoint || '' }),
+          : t('staff.ticket.atCounter', { status: statusLabel(ticket.status), counter: ticket.servicePoint || '' }),
         ticket.priority > 0 ? ` · ${t('staff.ticket.priority', { priority: ticket.priority })}` : '',
       ]),
     ),
@@ -693,6 +700,24 @@ function setUpActions() {
 
 // ---------------------------------------------------------------- transfer
 
+/** Whether a counter handles a service (a counter listing no services handles all). */
+function serves(point, serviceId) {
+  return !point.services.length || point.services.includes(serviceId);
+}
+
+/** Only counters that handle the service the ticket will have: any other could never call it. */
+function renderTransferCounters(ticket) {
+  const serviceId = els.transferService.value || ticket.service;
+  const chosen = els.transferCounter.value;
+  const points = (app.queue?.servicePoints || []).filter((p) => serves(p, serviceId));
+  replaceChildren(
+    els.transferCounter,
+    h('option', { value: '', text: t('staff.transfer.anyCounter') }),
+    points.map((p) => h('option', { value: p.id, text: p.name })),
+  );
+  els.transferCounter.value = points.some((p) => p.id === chosen) ? chosen : '';
+}
+
 function openTransfer(ticket) {
   setFieldError(els.transferService, els.transferError, null);
   els.transferDialog.dataset.ticketId = ticket.id;
@@ -704,11 +729,9 @@ function openTransfer(ticket) {
       .filter((s) => s.id !== ticket.service)
       .map((s) => h('option', { value: s.id, text: s.name })),
   );
-  replaceChildren(
-    els.transferCounter,
-    h('option', { value: '', text: t('staff.transfer.anyCounter') }),
-    (app.queue?.servicePoints || []).map((p) => h('option', { value: p.id, text: p.name })),
-  );
+  els.transferCounter.value = '';
+  renderTransferCounters(ticket);
+  els.transferService.onchange = () => renderTransferCounters(ticket);
   els.transferDialog.showModal();
   els.transferService.focus();
 }

@@ -5,13 +5,13 @@
 
 import { $, announce, setFieldError, focusElement } from './lib/dom.js';
 import { gql } from './lib/graphql.js';
-import { setLanguage, t, pickLanguage, onLanguageChange } from './lib/i18n.js';
+import { setLanguage, t, has, pickLanguage, onLanguageChange } from './lib/i18n.js';
 import { LiveConnection } from './lib/live.js';
 import { readParams, readHashToken, ticketIdFromPath } from './lib/params.js';
 import { storage } from './lib/storage.js';
 import { applyAppearance, bindConnectionBanner, renderLanguageSwitch, errorMessage } from './lib/ui.js';
 
-const STATUS_FIELDS = 'ticket number status position estimatedWaitMinutes servicePoint calledAt';
+const STATUS_FIELDS = 'ticket number status position estimatedWaitMinutes servicePoint calledAt organizationKind';
 const STATUS_SUBSCRIPTION = `subscription TicketStatus($ticket: ID!, $token: String!) {
   ticketStatus(ticket: $ticket, token: $token) { ${STATUS_FIELDS} }
 }`;
@@ -73,6 +73,15 @@ function showProblem(key) {
   }
 }
 
+/**
+ * The text of `ticket.<kind>.<status>`: a practice words the chain its own way
+ * (registered / waiting / in treatment / done), where it has a text for the status.
+ */
+function worded(kind, status, s = state) {
+  const practiceKey = `ticket.practice.${kind}.${status}`;
+  return s?.organizationKind === 'PRACTICE' && has(practiceKey) ? t(practiceKey) : t(`ticket.${kind}.${status}`);
+}
+
 function render() {
   if (!state) return;
   const s = state;
@@ -80,7 +89,7 @@ function render() {
   els.card.hidden = false;
   els.card.dataset.status = s.status;
   els.number.textContent = s.number;
-  els.status.textContent = t(`ticket.status.${s.status}`);
+  els.status.textContent = worded('status', s.status);
 
   const waiting = s.status === 'WAITING' && s.position != null;
   els.positionRow.hidden = !waiting;
@@ -94,7 +103,7 @@ function render() {
   els.counter.textContent = called && s.servicePoint ? s.servicePoint : '';
   els.callBox.dataset.serving = String(s.status === 'SERVING');
 
-  els.explain.textContent = t(`ticket.explain.${s.status}`);
+  els.explain.textContent = worded('explain', s.status);
   els.actions.hidden = !LEAVABLE.has(s.status);
   els.keepOpen.hidden = FINAL.has(s.status);
   renderPush(s);
@@ -139,7 +148,7 @@ function announceChange(previous, next) {
     return;
   }
   if (previous.status !== next.status) {
-    announce(els.announcer, `${t('ticket.statusLabel')}: ${t(`ticket.status.${next.status}`)}. ${t(`ticket.explain.${next.status}`)}`);
+    announce(els.announcer, `${t('ticket.statusLabel')}: ${worded('status', next.status, next)}. ${worded('explain', next.status, next)}`);
   } else if (next.status === 'WAITING' && previous.position !== next.position && next.position != null) {
     announce(els.announcer, next.position === 1 ? t('ticket.announceNext') : t('ticket.announcePosition', { count: next.position }));
   }

@@ -1,13 +1,20 @@
 // The waiting-room call display: /display/queue?location=<id|slug|short name>&lang=&theme=&font_size=&speak=1
 // Live over the queueDisplay subscription (first event = the current state), refetching
-// queueBoard after every reconnect. No personal data: the board API has none.
+// queueBoard after every reconnect. No personal data: the board API has none, so a display
+// needs no pairing. Optionally `?pair=<code>` (manage.py pair_device --kind=display) pairs it
+// once: the token is kept here and gives the location, so the address can leave it out.
+// `?help` (or no location at all) shows the set-up help.
+//
+// Sound: browsers start audio only after a user gesture. A TV without input runs Chromium in
+// kiosk mode with `--autoplay-policy=no-user-gesture-required`; elsewhere the page offers an
+// "enable sound" button, and any key or touch unlocks it too.
 
 import { $, h, replaceChildren, announce } from '/static/app/lib/dom.js';
 import { gql } from '/static/app/lib/graphql.js';
 import { setLanguage, t, gqlLanguage, languageInfo, formatTime, DEFAULT_LANGUAGE } from '/static/app/lib/i18n.js';
 import { LiveConnection, fullJitterDelay } from '/static/app/lib/live.js';
 import { readParams } from '/static/app/lib/params.js';
-import { applyAppearance, bindConnectionBanner } from '/static/app/lib/ui.js';
+import { applyAppearance, bindConnectionBanner, errorMessage } from '/static/app/lib/ui.js';
 import { Gong, speak, spokenNumber } from '/static/app/lib/audio.js';
 
 const LOCATION_QUERY = `query DisplayLocation($key: String!, $lang: Language) {
@@ -24,10 +31,17 @@ const BOARD_FIELDS = `location updatedAt recalled
 const BOARD_SUBSCRIPTION = `subscription Board($location: ID!) { queueDisplay(location: $location) { ${BOARD_FIELDS} } }`;
 const BOARD_QUERY = `query Board($location: ID!) { queueBoard(location: $location) { ${BOARD_FIELDS} } }`;
 
+const PAIR_MUTATION = `mutation PairDisplay($input: PairDeviceInput!) {
+  pairDevice(input: $input) { token kind location errors { code } }
+}`;
+const CONFIG_QUERY = 'query DisplayConfig { displayConfig { location name } }';
+const DISPLAY_TOKEN_KEY = 'vorzimmer.displayToken'; // apart from a kiosk's token in the same browser
+
 const MAX_CALLED_SHOWN = 8;
 const ANNOUNCE_WINDOW_MS = 2 * 60 * 1000; // calls older than this (missed while offline) stay silent
 
 const params = readParams();
+const query = new URLSearchParams(window.location.search);
 const els = {
   main: $('#main'),
   name: $('#location-name'),
@@ -39,6 +53,8 @@ const els = {
   message: $('#board-message'),
   announcer: $('#announcer'),
   enableAudio: $('#enable-audio'),
+  help: $('#display-help'),
+  helpCommand: $('#help-command'),
 };
 
 let place = null; // { id, name, shortName, timezone, services }
@@ -47,8 +63,76 @@ const seenCalls = new Set(); // number|calledAt of calls already announced
 const gong = new Gong();
 
 function showMessage(key) {
-  els.message.textContent = key ? t(key) : '';
-  els.message.hidden = !key;
+  showText(key ? t(key) : '');
+}
+
+function showText(text) {
+  els.message.textContent = text || '';
+  els.message.hidden = !text;
+}
+
+function showHelp() {
+  const example = `${window.location.origin}/display/queue?location=${encodeURIComponent(params.location || 'rathaus')}`;
+  els.helpCommand.textContent = `chromium --kiosk --autoplay-policy=no-user-gesture-required "${example}"`;
+  els.help.hidden = false;
+}
+
+const displayToken = {
+  get() {
+    try {
+      return window.localStorage.getItem(DISPLAY_TOKEN_KEY);
+    } catch {
+      return null;
+    }
+  },
+  set(token) {
+    window.localStorage.setItem(DISPLAY_TOKEN_KEY, token);
+  },
+  clear() {
+    try {
+      window.localStorage.removeItem(DISPLAY_TOKEN_KEY);
+    } catch {
+      /* nothing stored */
+    }
+  },
+};
+
+/**
+ * `?pair=<code>`: trade the code for this display's token, then drop it from the address. A
+ * kiosk-mode launcher may keep opening the old address: with a token kept, a used code is
+ * ignored. Returns an error text, or null.
+ */
+async function pairFromAddress() {
+  const code = query.get('pair');
+  if (!code) return null;
+  const url = new URL(window.location.href);
+  url.searchParams.delete('pair');
+  window.history.replaceState(null, '', url);
+  try {
+    const data = await gql(PAIR_MUTATION, { input: { code, kind: 'display' } });
+    const { token, errors } = data.pairDevice;
+    if (token) {
+      displayToken.set(token);
+      return null;
+    }
+    return displayToken.get() ? null : errorMessage(errors[0]?.code || 'PAIRING_INVALID', 'display');
+  } catch (err) {
+    return displayToken.get() ? null : errorMessage(err.code, 'display');
+  }
+}
+
+/** The location of a paired display (null when unpaired, or the pairing was revoked). */
+async function pairedLocation() {
+  const token = displayToken.get();
+  if (!token) return null;
+  try {
+    const data = await gql(CONFIG_QUERY, {}, { token });
+    if (data.displayConfig) return data.displayConfig.location;
+  } catch (err) {
+    if (err.code !== 'UNAUTHENTICATED') throw err;
+  }
+  displayToken.clear();
+  return null;
 }
 
 function serviceName(id) {
@@ -168,7 +252,11 @@ function applyBoard(next) {
 
 function setUpAudio() {
   const refresh = () => {
-    const needsGesture = (gong.supported && !gong.unlocked) || (params.speak && 'speechSynthesis' in window && !gong.speechUnlocked);
+    // A running AudioContext means the browser lets this page play sound (a gesture came, or
+    // Chromium runs with --autoplay-policy=no-user-gesture-required): speech may speak too.
+    const needsGesture = gong.supported
+      ? !gong.unlocked
+      : params.speak && 'speechSynthesis' in window && !gong.speechUnlocked;
     els.enableAudio.hidden = !needsGesture;
   };
   const unlock = async () => {
@@ -186,7 +274,9 @@ function setUpAudio() {
 async function loadPlace(lang) {
   for (let attempt = 0; ; attempt += 1) {
     try {
-      const data = await gql(LOCATION_QUERY, { key: params.location, lang: gqlLanguage(lang) });
+      const key = params.location || (await pairedLocation());
+      if (!key) return undefined; // neither ?location= nor a pairing
+      const data = await gql(LOCATION_QUERY, { key, lang: gqlLanguage(lang) });
       return data.findLocation;
     } catch (err) {
       if (err.network || err.status >= 500) {
@@ -203,14 +293,22 @@ async function main() {
   applyAppearance(params);
   const lang = await setLanguage(params.lang || DEFAULT_LANGUAGE);
   setUpAudio();
-  if (!params.location) {
-    showMessage('display.noLocation');
+  if (query.has('help')) showHelp();
+  const pairingProblem = await pairFromAddress();
+  if (pairingProblem) {
+    showText(pairingProblem);
+    showHelp();
     return;
   }
   try {
     place = await loadPlace(lang);
   } catch {
     place = null;
+  }
+  if (place === undefined) {
+    showMessage('display.noLocation');
+    showHelp();
+    return;
   }
   if (!place) {
     showMessage('display.locationNotFound');

@@ -6,7 +6,7 @@
 import { $, $$, h, replaceChildren, announce, setFieldError, focusElement, parseSvg } from '/static/app/lib/dom.js';
 import { gql, deviceGql, deviceToken } from '/static/app/lib/graphql.js';
 import {
-  LANGUAGES, DEFAULT_LANGUAGE, setLanguage, language, t, gqlLanguage, formatTime, onLanguageChange, isLanguage, translate,
+  LANGUAGES, DEFAULT_LANGUAGE, setLanguage, language, t, has, gqlLanguage, formatTime, onLanguageChange, isLanguage, translate,
 } from '/static/app/lib/i18n.js';
 import { fullJitterDelay } from '/static/app/lib/live.js';
 import { readParams, THEMES, FONT_SIZES } from '/static/app/lib/params.js';
@@ -17,13 +17,15 @@ const Q = {
   pair: `mutation Pair($input: PairDeviceInput!) {
     pairDevice(input: $input) { token kind location errors { code message field } }
   }`,
-  config: `query KioskConfig { kioskConfig { location name idleTimeoutSeconds } }`,
+  config: `query KioskConfig { kioskConfig { location name idleTimeoutSeconds organizationKind } }`,
   location: `query KioskLocation($id: ID!, $lang: Language) {
     location(id: $id) { id name shortName timezone services { id slug queuePrefix name(language: $lang) } }
   }`,
   findLocation: `query FindLocation($key: String!) { findLocation(key: $key) { id name } }`,
   checkIn: `mutation CheckIn($input: CheckInInput!) {
-    checkIn(input: $input) { ticket { id number service position estimatedWaitMinutes statusUrl qrSvg } errors { code message field } }
+    checkIn(input: $input) {
+      ticket { id number service position estimatedWaitMinutes statusUrl qrSvg } errors { code message field } appointmentLocationName
+    }
   }`,
   draw: `mutation Draw($input: DrawTicketInput!) {
     drawTicket(input: $input) { ticket { id number service position estimatedWaitMinutes statusUrl qrSvg } errors { code message field } }
@@ -65,6 +67,7 @@ const els = {
   resultLocation: $('#result-location'),
   issuedNumber: $('#issued-number'),
   resultService: $('#result-service'),
+  resultWaitingRoom: $('#result-waiting-room'),
   resultPositionRow: $('#result-position-row'),
   resultPosition: $('#result-position'),
   resultEstimateRow: $('#result-estimate-row'),
@@ -124,6 +127,27 @@ function applySettings() {
   const s = effectiveSettings();
   applyAppearance({ theme: s.theme, fontSize: s.fontSize, contrast: s.contrast });
   return s;
+}
+
+// ---------------------------------------------------------------- office or practice wording
+
+function isPractice() {
+  return kiosk.config?.organizationKind === 'PRACTICE';
+}
+
+/** A practice registers patients (registered / waiting / in treatment / done): its own key. */
+function worded(key) {
+  const practiceKey = key.replace(/^kiosk\./, 'kiosk.practice.');
+  return isPractice() && has(practiceKey) ? practiceKey : key;
+}
+
+/** Switch the static texts marked data-i18n-practice to the organization's wording. */
+function applyWording() {
+  for (const el of $$('[data-i18n-practice]')) {
+    if (!el.dataset.i18nOffice) el.dataset.i18nOffice = el.dataset.i18n;
+    el.dataset.i18n = isPractice() ? el.dataset.i18nPractice : el.dataset.i18nOffice;
+  }
+  translate(document);
 }
 
 // ---------------------------------------------------------------- screens and messages
@@ -335,10 +359,12 @@ function setUpPairing() {
     }
     setBusy(true);
     try {
-      const data = await gql(Q.pair, { input: { code: digits } });
+      // with the kind, a display's code is refused and stays valid for the display
+      const data = await gql(Q.pair, { input: { code: digits, kind: 'kiosk' } });
       const { token, kind, errors } = data.pairDevice;
       if (errors.length || !token) {
-        setFieldError(els.pairingCode, els.pairingError, () => errorMessage(errors[0]?.code || 'PAIRING_INVALID', 'kiosk'));
+        const code = errors[0]?.code || 'PAIRING_INVALID';
+        setFieldError(els.pairingCode, els.pairingError, () => (code === 'WRONG_DEVICE_KIND' ? t('kiosk.pairing.wrongKind') : errorMessage(code, 'kiosk')));
         els.pairingCode.focus();
         return;
       }
@@ -384,6 +410,7 @@ async function loadKiosk() {
         return;
       }
       kiosk.config = data.kioskConfig;
+      applyWording();
       kiosk.servicesLang = null;
       await loadServices();
       showNotice(null);
@@ -452,7 +479,8 @@ function renderResult() {
   if (!issued) return;
   const { ticket, kind, at } = issued;
   const service = kiosk.place?.services.find((s) => s.id === ticket.service);
-  els.resultTitle.textContent = t(kind === 'checkin' ? 'kiosk.result.titleCheckin' : 'kiosk.result.titleDraw');
+  els.resultTitle.textContent = t(worded(kind === 'checkin' ? 'kiosk.result.titleCheckin' : 'kiosk.result.titleDraw'));
+  els.resultWaitingRoom.hidden = !isPractice();
   els.resultLocation.textContent = kiosk.place?.name || '';
   els.issuedNumber.textContent = ticket.number;
   els.resultService.textContent = service ? service.name : '';
@@ -511,9 +539,12 @@ async function checkIn(code) {
   setBusy(true);
   try {
     const data = await deviceGql(Q.checkIn, { input: { code: value } });
-    const { ticket, errors } = data.checkIn;
+    const { ticket, errors, appointmentLocationName: where } = data.checkIn;
     if (errors.length || !ticket) {
-      setFieldError(els.checkinCode, els.checkinError, () => errorMessage(errors[0]?.code, 'kiosk'));
+      const code = errors[0]?.code;
+      setFieldError(els.checkinCode, els.checkinError, () => (code === 'WRONG_LOCATION' && where
+        ? t('kiosk.errors.WRONG_LOCATION_AT', { location: where })
+        : errorMessage(code, 'kiosk')));
       els.checkinCode.focus();
       return;
     }

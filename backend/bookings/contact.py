@@ -58,7 +58,16 @@ def check_contact(
             BookingError(ErrorCode.INVALID_LANGUAGE, "This language is not offered.", "language")
         )
     clean_channel = channel or Booking.Channel.EMAIL
-    if clean_channel == Booking.Channel.SMS and not phone:
+    if clean_channel == Booking.Channel.SMS and not settings.SMS_ENABLED:
+        # Nothing would ever arrive (the SMS channel gives up while SMS_ENABLED is off).
+        errors.append(
+            BookingError(
+                ErrorCode.CHANNEL_UNAVAILABLE,
+                "SMS notifications are not offered here; choose email.",
+                "channel",
+            )
+        )
+    elif clean_channel == Booking.Channel.SMS and not phone:
         errors.append(
             BookingError(
                 ErrorCode.PHONE_REQUIRED, "SMS notifications need a phone number.", "phone"

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from guardian.admin import GuardedModelAdmin
 
 from .models import (
@@ -18,9 +19,15 @@ from .models import (
 class OrganizationAdmin(GuardedModelAdmin):
     list_display = ["name", "slug", "kind", "timezone", "holiday_region"]
     prepopulated_fields = {"slug": ["name"]}
+    # A typed www.musterhausen.de/datenschutz becomes https://…, not http:// (Django 6 default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "short_name", "slug", "kind"]}),
         ("Contact", {"fields": ["website", "phone", "email", "address"]}),
+        (
+            "Privacy (linked from the booking form)",
+            {"fields": ["privacy_url", "imprint_url"]},
+        ),
         ("Time", {"fields": ["timezone", "holiday_region"]}),
         (
             "Booking policy (empty: deployment default)",
@@ -30,7 +37,17 @@ class OrganizationAdmin(GuardedModelAdmin):
                     "max_advance_days",
                     "cancellation_deadline_hours",
                     "hold_minutes",
+                    "waitlist_max_size",
+                    "retention_days",
                 ]
+            },
+        ),
+        (
+            "Embedding in portals",
+            {
+                "fields": ["allowed_embed_origins"],
+                "description": "Which city portals may show the booking widget (iframe or "
+                "embed.js) and call the booking API from the browser.",
             },
         ),
     ]

@@ -175,6 +175,8 @@ def load_demo() -> Organization:
             "name": settings.MUNICIPALITY_NAME,
             "short_name": settings.MUNICIPALITY_SHORT,
             "website": "https://www.musterhausen.de",
+            "privacy_url": "https://www.musterhausen.de/datenschutz",
+            "imprint_url": "https://www.musterhausen.de/impressum",
             "phone": "+49 1234 5678-0",
             "address": "Rathausplatz 1, 12345 Musterhausen",
             "holiday_region": "DE-NW",

@@ -1,6 +1,6 @@
-"""The static pages (kiosk, call display, ticket status, staff console, later the citizen
-site) served by the app itself, with a strict Content-Security-Policy: only our own scripts,
-styles and connections, never framed."""
+"""The static pages (kiosk, call display, ticket status, staff console, the citizen site) served
+by the app itself, with a strict Content-Security-Policy: only our own scripts, styles and
+connections, never framed (the embed only by its portals)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from backend.catalog.lookup import find_location_by_key
+from backend.catalog.models import Organization
 
-from .origins import embed_origins
+from .origins import frame_ancestor_origins
+from .pages_language import localize, requested_language
 
 BASE = Path(settings.BASE_DIR)
 PAGES = {
@@ -27,6 +29,8 @@ PAGES = {
     "ticket": BASE / "frontend_static" / "ticket.html",
     "staff": BASE / "frontend_static" / "staff.html",
 }
+# The citizen pages are rendered in the language of ?lang= (pages_language.py).
+CITIZEN_PAGES = {"site", "manage", "waitlist", "embed"}
 DIRECTIVES = [
     "default-src 'self'",
     "script-src 'self'",
@@ -53,12 +57,25 @@ def _html(name: str) -> bytes:
     return path.read_bytes() if settings.DEBUG else _cached(path)
 
 
+def _page_html(name: str, request: HttpRequest, *, fixed_language: bool = False) -> bytes:
+    """The page's HTML; a citizen page in the language of ?lang= when that is one of ours.
+    `fixed_language`: the page's script takes its language only from ?lang= (the embed keeps
+    no stored choice), so what the server renders is final."""
+    html = _html(name)
+    if name not in CITIZEN_PAGES:
+        return html
+    language = requested_language(request)
+    if language is None and not fixed_language:
+        return html
+    return localize(html, language or settings.LANGUAGE_CODE, cache=not settings.DEBUG)
+
+
 def page(name: str):
     """A view serving one static page (re-read on every request in DEBUG). Never framed."""
 
     @ensure_csrf_cookie  # the staff console sends it back with its GraphQL requests
     def view(request, **kwargs):
-        response = HttpResponse(_html(name), content_type="text/html; charset=utf-8")
+        response = HttpResponse(_page_html(name, request), content_type="text/html; charset=utf-8")
         response["Content-Security-Policy"] = CSP
         response["Cache-Control"] = "no-cache"
         return response
@@ -67,17 +84,27 @@ def page(name: str):
     return view
 
 
+def embed_organization(request: HttpRequest) -> Organization | None:
+    """The organization whose widget this is: ?org=<slug>, else the owner of ?location=
+    (id, slug or short name; none when the key is ambiguous across organizations)."""
+    if slug := request.GET.get("org", "").strip().lower():
+        return Organization.objects.filter(slug=slug).first()
+    if key := request.GET.get("location", "").strip():
+        match = find_location_by_key(key)
+        return match.organization if match else None
+    return None
+
+
 @xframe_options_exempt
 def embed_page(request):
-    """The booking widget for iframes in city portals: only the listed origins may frame it
-    (CSP frame-ancestors; X-Frame-Options cannot list origins, so it is not sent). It sets
-    no cookies and keeps no storage, so it works where third-party cookies are blocked."""
-    organization = None
-    if key := request.GET.get("location"):
-        match = find_location_by_key(key)
-        organization = match.organization if match else None
-    ancestors = " ".join(["'self'", *embed_origins(organization)])
-    response = HttpResponse(_html("embed"), content_type="text/html; charset=utf-8")
+    """The booking widget for iframes in city portals: only the deployment's listed origins
+    and those of the widget's organization (?org= or ?location=) may frame it (CSP
+    frame-ancestors; X-Frame-Options cannot list origins, so it is not sent). It sets no
+    cookies and keeps no storage, so it works where third-party cookies are blocked."""
+    ancestors = " ".join(["'self'", *frame_ancestor_origins(embed_organization(request))])
+    response = HttpResponse(
+        _page_html("embed", request, fixed_language=True), content_type="text/html; charset=utf-8"
+    )
     response["Content-Security-Policy"] = "; ".join([*DIRECTIVES, f"frame-ancestors {ancestors}"])
     response["Cache-Control"] = "no-cache"
     response["Referrer-Policy"] = "no-referrer"

@@ -8,6 +8,6 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
 
     def ready(self) -> None:
-        from . import reactions
+        from . import checks, reactions  # noqa: F401  (checks registers itself)
 
         reactions.connect()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,11 +18,19 @@ from .channels import TransientError
 from .channels.email import send_email
 from .channels.push import send_push_to_all
 from .channels.sms import send_sms
-from .dispatch import deliver, skip
+from .dispatch import deliver, skip, skip_unsent
 from .models import Channel, Delivery, Kind
+from .schedule import parse_offset
 
 logger = logging.getLogger(__name__)
 ALWAYS_BY_EMAIL = {Kind.BOOKING_CONFIRMATION, Kind.BOOKING_CANCELLATION, Kind.BOOKING_RESCHEDULED}
+# The calendar file each e-mail carries: a cancellation removes the event (same UID).
+CALENDAR_METHOD: dict[str, str] = {
+    Kind.BOOKING_CONFIRMATION: "PUBLISH",
+    Kind.BOOKING_RESCHEDULED: "PUBLISH",
+    Kind.BOOKING_CANCELLATION: "CANCEL",
+}
+PUSH_TTL = 6 * 3600  # a reminder or a change that arrives later than this is stale
 
 
 def preferred_channel(booking: Booking) -> str:
@@ -34,30 +42,68 @@ def preferred_channel(booking: Booking) -> str:
 def channels_for(booking: Booking, kind: str) -> list[Channel]:
     """The confirmation, cancellation and rescheduling always go by e-mail (they carry the
     calendar file and the manage link), plus SMS when the citizen chose it; reminders go the
-    chosen way (e-mail when the chosen way is not possible)."""
+    chosen way (e-mail when the chosen way is not possible). A browser that asked to be
+    notified ("notify me" on the site or the manage page) gets reminders, cancellations and
+    moves by Web Push in addition to the chosen way, whatever that is; not the confirmation,
+    which is sent before any browser can subscribe."""
     preferred = preferred_channel(booking)
     has_phone = bool(booking.phone)
-    has_push = booking.push_subscriptions.exists()
+    has_push = kind != Kind.BOOKING_CONFIRMATION and booking.push_subscriptions.exists()
+    chosen: list[Channel]
     if kind in ALWAYS_BY_EMAIL:
-        return [Channel.EMAIL] + (
+        chosen = [Channel.EMAIL] + (
             [Channel.SMS] if preferred in ("sms", "both") and has_phone else []
         )
-    if preferred == "none":
-        return []
-    if preferred == "both":
-        return [Channel.EMAIL] + ([Channel.SMS] if has_phone else [])
-    if preferred == "sms" and has_phone:
-        return [Channel.SMS]
-    if preferred == "push" and has_push:
-        return [Channel.PUSH]
-    return [Channel.EMAIL]
+    elif preferred == "none":
+        chosen = []
+    elif preferred == "both":
+        chosen = [Channel.EMAIL] + ([Channel.SMS] if has_phone else [])
+    elif preferred == "sms" and has_phone:
+        chosen = [Channel.SMS]
+    elif preferred == "push" and has_push:
+        chosen = []  # the push below is the chosen way
+    else:
+        chosen = [Channel.EMAIL]
+    return chosen + ([Channel.PUSH] if has_push else [])
 
 
-def notify_booking(booking_id, kind: str, key: str = "") -> dict[str, str]:
-    """Send `kind` about the booking over its channels, each exactly once."""
+def reminder_key(label: str, starts_at: datetime) -> str:
+    """The delivery key of a reminder: the schedule point and the start it reminds of, so a
+    moved appointment gets its reminders again, for its new time ("24h@20260302T0845Z")."""
+    return f"{label}@{_start_tag(starts_at)}"
+
+
+def _start_tag(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y%m%dT%H%MZ}"
+
+
+def is_still_true(booking: Booking, kind: str, key: str, now: datetime) -> bool:
+    """Whether the message still says something true when it is (re)sent: a reminder only
+    for a confirmed appointment ahead at the time it was due for; a cancellation only for a
+    cancelled booking; a confirmation or a move not once the booking is cancelled."""
+    if kind == Kind.BOOKING_REMINDER:
+        _label, _at, start = key.partition("@")
+        return (
+            booking.status == Booking.Status.CONFIRMED
+            and booking.starts_at > now
+            and (not start or start == _start_tag(booking.starts_at))
+        )
+    if kind == Kind.BOOKING_CANCELLATION:
+        return booking.status == Booking.Status.CANCELLED
+    return booking.status != Booking.Status.CANCELLED
+
+
+def notify_booking(
+    booking_id, kind: str, key: str = "", final: bool = False, now: datetime | None = None
+) -> dict[str, str]:
+    """Send `kind` about the booking over its channels, each exactly once. `final`: the job
+    is not retried again, so a transient failure gives up."""
     booking = Booking.objects.select_related("service__organization", "location__organization").get(
         pk=booking_id
     )
+    if not is_still_true(booking, kind, key, now or timezone.now()):
+        skip_unsent(kind, key=key, booking=booking)
+        return {}
     link = messages.manage_url(
         booking, manage_token(booking.pk, booking.token_salt) if booking.token_salt else None
     )
@@ -68,7 +114,12 @@ def notify_booking(booking_id, kind: str, key: str = "") -> dict[str, str]:
         # still goes); the failure is raised at the end, so the job is retried.
         try:
             results[str(channel)] = deliver(
-                kind, channel, _sender(channel, kind, booking, link), booking=booking, key=key
+                kind,
+                channel,
+                _sender(channel, kind, booking, link),
+                booking=booking,
+                key=key,
+                final=final,
             )
         except TransientError as exc:
             results[str(channel)] = Delivery.Status.FAILED
@@ -83,10 +134,16 @@ def _sender(channel: str, kind: str, booking: Booking, link: str | None):
 
         def send() -> None:
             email = messages.booking_email(kind, booking, link)
-            if kind in (Kind.BOOKING_CONFIRMATION, Kind.BOOKING_RESCHEDULED):
+            if kind in CALENDAR_METHOD:
+                method = CALENDAR_METHOD[kind]
                 email.attachments.append(
-                    ("termin.ics", booking_ics(booking).encode(), "text/calendar; method=PUBLISH")
+                    (
+                        "termin.ics",
+                        booking_ics(booking, method=method).encode(),
+                        f"text/calendar; method={method}",
+                    )
                 )
+            if kind in (Kind.BOOKING_CONFIRMATION, Kind.BOOKING_RESCHEDULED):
                 email.attachments.append(("check-in-qr.png", qr_png(booking.code), "image/png"))
             send_email(booking.email, email)
 
@@ -98,34 +155,33 @@ def _sender(channel: str, kind: str, booking: Booking, link: str | None):
         send_push_to_all(
             list(booking.push_subscriptions.all()),
             lambda _subscription: messages.booking_push(kind, booking),
-            ttl=6 * 3600,
+            ttl=PUSH_TTL,
             urgency="normal",
         )
 
     return push
 
 
-def parse_offset(label: str) -> timedelta:
-    """ "48h" -> 48 hours, "30m" -> 30 minutes, "2d" -> 2 days."""
-    unit = label[-1].lower()
-    amount = int(label[:-1])
-    return {
-        "h": timedelta(hours=amount),
-        "m": timedelta(minutes=amount),
-        "d": timedelta(days=amount),
-    }[unit]
+def reminder_schedule() -> list[tuple[str, timedelta]]:
+    """REMINDER_SCHEDULE, the latest point first. An invalid entry stops the start (system
+    check notifications.E002); should one slip through, it is left out, not crashed on."""
+    points = []
+    for label in settings.REMINDER_SCHEDULE:
+        try:
+            points.append((label, parse_offset(label)))
+        except ValueError:
+            logger.error("REMINDER_SCHEDULE entry %r is invalid and left out", label)
+    return sorted(points, key=lambda item: item[1])
 
 
 def send_due_reminders(now: datetime | None = None) -> int:
     """Send each booking the reminder of the latest schedule point that has passed (e.g.
     REMINDER_SCHEDULE=48h,24h,2h). Points that had already passed when the booking was made
     are never sent (a booking made 3 h ahead gets only the 2 h reminder), and an older point
-    overtaken by a newer one is skipped, so nobody gets two reminders at once."""
+    overtaken by a newer one is skipped, so nobody gets two reminders at once. A moved
+    booking starts over for its new time (the key holds the start; skip_passed_reminders)."""
     now = now or timezone.now()
-    schedule = sorted(
-        ((label, parse_offset(label)) for label in settings.REMINDER_SCHEDULE),
-        key=lambda item: item[1],
-    )
+    schedule = reminder_schedule()
     if not schedule:
         return 0
     sent = 0
@@ -144,13 +200,29 @@ def send_due_reminders(now: datetime | None = None) -> int:
         label, _offset = passed[0]  # the smallest offset: the latest point
         for older, _ in passed[1:]:
             for channel in Channel.values:
-                skip(Kind.BOOKING_REMINDER, channel, key=older, booking=booking)
+                key = reminder_key(older, booking.starts_at)
+                skip(Kind.BOOKING_REMINDER, channel, key=key, booking=booking)
+        key = reminder_key(label, booking.starts_at)
         try:
-            results = notify_booking(booking.pk, Kind.BOOKING_REMINDER, key=label)
+            results = notify_booking(booking.pk, Kind.BOOKING_REMINDER, key=key, now=now)
         except TransientError as exc:
-            # Recorded as failed; the next run (every few minutes) tries again. One failing
-            # reminder must not stop the others of this run.
+            # Recorded as failed; the next run (every few minutes) tries again, until the
+            # delivery's attempts are used up. One failing reminder must not stop the others.
             logger.warning("Reminder %s of booking %s failed for now: %s", label, booking.pk, exc)
             continue
         sent += sum(1 for status in results.values() if status == "sent")
     return sent
+
+
+def skip_passed_reminders(booking_id, now: datetime | None = None) -> None:
+    """After a move: the schedule points of the new time that are already over are not sent
+    (the rescheduling message just told the citizen), as for a booking made that late."""
+    now = now or timezone.now()
+    booking = Booking.objects.filter(pk=booking_id, status=Booking.Status.CONFIRMED).first()
+    if booking is None:
+        return
+    for label, offset in reminder_schedule():
+        if booking.starts_at - offset <= now:
+            for channel in Channel.values:
+                key = reminder_key(label, booking.starts_at)
+                skip(Kind.BOOKING_REMINDER, channel, key=key, booking=booking)

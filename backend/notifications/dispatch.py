@@ -2,14 +2,19 @@
 
 A job that runs twice (retries, a duplicated periodic run, two workers) finds the row sent or
 being sent and does nothing. Transient failures are recorded and re-raised so Huey retries
-with backoff; permanent ones give up loudly (logged and visible in the admin). Nothing
-personal is written to the log or the row: ids, kinds and the provider's status only."""
+with a growing delay; after MAX_ATTEMPTS (or on the job's last retry) the delivery gives up
+loudly: status GAVE_UP, an ERROR log line, the admin's "Gave up" filter and the daily report.
+Nothing personal is written to the log, the row or a raised exception: ids, kinds and the
+provider's status only."""
 
 from __future__ import annotations
 
 import logging
+import os
+import traceback
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from django.db.models import F, Q
 from django.utils import timezone
@@ -19,11 +24,35 @@ from .models import Delivery
 
 logger = logging.getLogger(__name__)
 STALE_SENDING = timedelta(minutes=10)  # a worker died mid-send: try again
+MAX_ATTEMPTS = 7  # the first try and 6 retries (1, 2, 4, 8, 16, 32 min: about an hour)
+OUR_CODE = str(Path(__file__).resolve().parents[1]) + os.sep  # backend/
 
 
-def deliver(kind: str, channel: str, send: Callable[[], None], *, key: str = "", **subject) -> str:
+class UnexpectedError(TransientError):
+    """An exception no channel expected (a provider's odd answer, a bug), reduced to its type
+    and where it was raised: its message and traceback may quote an address or a phone
+    number, and Huey logs what a job raises."""
+
+    @classmethod
+    def of(cls, exc: Exception) -> UnexpectedError:
+        frames = traceback.extract_tb(exc.__traceback__)
+        ours = [f for f in frames if f.filename.startswith(OUR_CODE)] or frames
+        where = f" at {Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else ""
+        return cls(f"{type(exc).__name__}{where}")
+
+
+def deliver(
+    kind: str,
+    channel: str,
+    send: Callable[[], None],
+    *,
+    key: str = "",
+    final: bool = False,
+    **subject,
+) -> str:
     """Send once per (subject, kind, channel, key); returns the delivery's final status.
-    `subject` is one of booking=, ticket=, waitlist_entry=, organization=."""
+    `subject` is one of booking=, ticket=, waitlist_entry=, organization=. `final`: the job
+    will not be retried, so a transient failure now gives up instead of raising."""
     delivery, _created = Delivery.objects.get_or_create(
         kind=kind, channel=channel, key=key, **subject
     )
@@ -40,20 +69,36 @@ def deliver(kind: str, channel: str, send: Callable[[], None], *, key: str = "",
         return Delivery.objects.values_list("status", flat=True).get(pk=delivery.pk)
     try:
         send()
-    except TransientError as exc:
-        _finish(delivery, Delivery.Status.FAILED, str(exc))
-        raise
     except PermanentError as exc:
         _finish(delivery, Delivery.Status.GAVE_UP, str(exc))
         logger.warning("Gave up delivery %s (%s by %s): %s", delivery.pk, kind, channel, exc)
         return Delivery.Status.GAVE_UP
     except Exception as exc:
-        # Unexpected (a provider's odd answer, a bug): failed for now, not left "sending"
-        # for nobody to pick up. Only the type is kept: the message may quote contact data.
-        _finish(delivery, Delivery.Status.FAILED, type(exc).__name__)
-        raise
+        # Not chained (`from None`): the cause's message may quote contact data.
+        failure = exc if isinstance(exc, TransientError) else UnexpectedError.of(exc)
+        attempts = Delivery.objects.values_list("attempts", flat=True).get(pk=delivery.pk)
+        if final or attempts >= MAX_ATTEMPTS:
+            give_up(delivery, attempts, str(failure))
+            return Delivery.Status.GAVE_UP
+        _finish(delivery, Delivery.Status.FAILED, str(failure))
+        if failure is exc:
+            raise
+        raise failure from None
     _finish(delivery, Delivery.Status.SENT, "")
     return Delivery.Status.SENT
+
+
+def give_up(delivery: Delivery, attempts: int, error: str) -> None:
+    """Retrying stops here: logged as an error (ids and the sanitised reason only)."""
+    _finish(delivery, Delivery.Status.GAVE_UP, error)
+    logger.error(
+        "Gave up delivery %s (%s by %s) after %d attempts: %s",
+        delivery.pk,
+        delivery.kind,
+        delivery.channel,
+        attempts,
+        error,
+    )
 
 
 def skip(kind: str, channel: str, *, key: str = "", **subject) -> None:
@@ -61,6 +106,17 @@ def skip(kind: str, channel: str, *, key: str = "", **subject) -> None:
     Delivery.objects.get_or_create(
         kind=kind, channel=channel, key=key, **subject, defaults={"status": Delivery.Status.SKIPPED}
     )
+
+
+def skip_unsent(kind: str, *, key: str = "", **subject) -> None:
+    """A message that is no longer true (a reminder of a cancelled or moved appointment):
+    whatever of it is still waiting or failed is skipped, so no retry sends it later."""
+    Delivery.objects.filter(
+        kind=kind,
+        key=key,
+        status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED],
+        **subject,
+    ).update(status=Delivery.Status.SKIPPED, updated_at=timezone.now())
 
 
 def _finish(delivery: Delivery, status: str, error: str) -> None:

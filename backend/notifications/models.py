@@ -38,7 +38,7 @@ class Delivery(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed (will retry)"
-        GAVE_UP = "gave_up", "Gave up"
+        GAVE_UP = "gave_up", "Gave up (retries used up or refused)"
         SKIPPED = "skipped", "Skipped"
 
     booking = models.ForeignKey(
@@ -63,7 +63,8 @@ class Delivery(models.Model):
         max_length=64,
         blank=True,
         default="",
-        help_text='Distinguishes repeats, e.g. the reminder "24h".',
+        help_text='Distinguishes repeats, e.g. the reminder "24h@20260302T0845Z" (point and '
+        "start: a moved appointment is reminded again).",
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -100,7 +101,10 @@ class Delivery(models.Model):
 
 
 class PushSubscription(models.Model):
-    """A browser's Web Push endpoint, tied to the booking or ticket it asked to hear about."""
+    """A browser's Web Push endpoint, tied to the booking, ticket or waitlist entry it asked
+    to hear about (at most MAX_PER_SUBJECT each; the oldest gives way)."""
+
+    MAX_PER_SUBJECT = 5
 
     endpoint = models.URLField(max_length=1000)
     p256dh = models.CharField(max_length=200)
@@ -115,13 +119,22 @@ class PushSubscription(models.Model):
         blank=True,
         related_name="push_subscriptions",
     )
+    waitlist_entry = models.ForeignKey(
+        "WaitlistEntry",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="push_subscriptions",
+    )
     language = models.CharField(max_length=5, default="de")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(booking__isnull=False) | Q(ticket__isnull=False),
+                condition=Q(booking__isnull=False)
+                | Q(ticket__isnull=False)
+                | Q(waitlist_entry__isnull=False),
                 name="push_subscription_has_subject",
             ),
         ]
@@ -130,7 +143,9 @@ class PushSubscription(models.Model):
 class WaitlistEntry(models.Model):
     """A citizen waiting for a freed slot of a service at one (or any) location in a window.
     When capacity frees, the first matching entry is offered the slot: it is held for them
-    for WAITLIST_OFFER_MINUTES and confirmed with one click from the message."""
+    for WAITLIST_OFFER_MINUTES and confirmed (or declined) with one click from the message.
+    A declined offer's slot stays in offer_start/offer_location while the entry waits on, so
+    the same slot is not offered to it again."""
 
     class Status(models.TextChoices):
         WAITING = "waiting", "Waiting"
@@ -138,6 +153,7 @@ class WaitlistEntry(models.Model):
         BOOKED = "booked", "Booked"
         MISSED = "missed", "Offer ran out"
         LEFT = "left", "Left the list"
+        EXPIRED = "expired", "Last day passed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
@@ -177,5 +193,8 @@ class WaitlistEntry(models.Model):
         ordering = ["created_at"]
         verbose_name_plural = "waitlist entries"
         indexes = [
-            models.Index(fields=["service", "status", "created_at"], name="waitlist_service_status")
+            models.Index(
+                fields=["service", "status", "created_at"], name="waitlist_service_status"
+            ),
+            models.Index(fields=["organization", "status"], name="waitlist_organization_status"),
         ]

@@ -9,7 +9,7 @@ from backend.queue.state import position_of, queue_state
 from .catalog import text
 from .channels.push import send_push_to_all
 from .dispatch import deliver
-from .models import Channel, Kind, PushSubscription
+from .models import Channel, Kind
 
 NEXT_THRESHOLD = 3  # "3 ahead of you" once, then "you are next"
 
@@ -87,13 +87,3 @@ def _push(ticket, subscriptions, kind: str, key: str, urgency: str, ttl: int, **
         )
 
     return int(deliver(kind, Channel.PUSH, send, ticket=ticket, key=key) == "sent")
-
-
-def subscribe(endpoint: str, p256dh: str, auth: str, language: str, **subject) -> PushSubscription:
-    """Store (or refresh) a browser's subscription for a booking or a ticket."""
-    subscription, _ = PushSubscription.objects.update_or_create(
-        endpoint=endpoint,
-        **subject,
-        defaults={"p256dh": p256dh, "auth": auth, "language": language},
-    )
-    return subscription

@@ -23,8 +23,12 @@ def on_booking_cancelled(booking_id, **_) -> None:
 
 
 def on_booking_rescheduled(booking_id, old_start, **_) -> None:
+    from .bookings import skip_passed_reminders
     from .tasks import send_booking_message
 
+    # Reminder points of the new time that are already over are not sent: the message
+    # about the move says it all (a few rows; before the next periodic reminder run).
+    skip_passed_reminders(booking_id)
     # One message per move: the key is the start it was moved away from.
     send_booking_message(booking_id, Kind.BOOKING_RESCHEDULED, old_start.isoformat())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
@@ -19,7 +19,7 @@ from backend.catalog.models import Location
 from .channels.email import send_email
 from .dispatch import deliver
 from .messages import Email
-from .models import Channel, Kind, WaitlistEntry
+from .models import Channel, Delivery, Kind, WaitlistEntry
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,13 @@ def send_daily_reports(today: date | None = None) -> int:
             f"Warteliste" + (f", meistgebucht: {s.top_service}" if s.top_service else "")
             for s in stats
         ]
+        failed = gave_up_count(organization_id, timezone.now() - timedelta(days=1))
+        if failed:
+            lines += [
+                "",
+                f"Nicht zustellbar (24 Stunden): {failed} Nachrichten – siehe Admin, "
+                f"Zustellungen, Status „Gave up“",
+            ]
         body = f"Tagesbericht {today:%d.%m.%Y}\n\n" + "\n".join(lines) + "\n"
         email = Email(
             subject=f"Tagesbericht {today:%d.%m.%Y}",
@@ -103,6 +110,19 @@ def send_daily_reports(today: date | None = None) -> int:
         )
         sent += status == "sent"
     return sent
+
+
+def gave_up_count(organization_id, since: datetime) -> int:
+    """Messages of the organization's citizens that could not be delivered (given up)."""
+    return (
+        Delivery.objects.filter(status=Delivery.Status.GAVE_UP, updated_at__gte=since)
+        .filter(
+            Q(booking__organization_id=organization_id)
+            | Q(waitlist_entry__organization_id=organization_id)
+            | Q(ticket__location__organization_id=organization_id)
+        )
+        .count()
+    )
 
 
 def _sender(email: Email) -> Callable[[], None]:

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from backend.bookings.models import Booking
 from backend.catalog.models import Service
 
 from .channels.email import send_email
-from .messages import booking_email
+from .messages import booking_email, local_parts, waitlist_email
+from .models import WaitlistEntry
 
 TEMPLATES = [
     "booking_confirmation",
     "booking_reminder",
     "booking_cancellation",
     "booking_rescheduled",
+    "waitlist_notification",
 ]
+# Ticket messages (ticket_called, ticket_next) go by Web Push or SMS only: no e-mail template
+# (send_test_push / send_test_sms try those ways).
 
 
 def send_test_email(template: str, to: str, language: str = "de") -> None:
@@ -38,4 +43,21 @@ def send_test_email(template: str, to: str, language: str = "de") -> None:
         language=language,
         created_at=timezone.now(),
     )
+    if template == "waitlist_notification":
+        entry = WaitlistEntry(
+            organization=service.organization,
+            service=service,
+            name=sample.name,
+            email=to,
+            language=language,
+            offer_location=location,
+            offer_start=start,
+            offer_expires_at=timezone.now() + timedelta(minutes=settings.WAITLIST_OFFER_MINUTES),
+        )
+        assert location is not None and entry.offer_expires_at is not None
+        date, time = local_parts(start, location.timezone_name, language)
+        _day, expires = local_parts(entry.offer_expires_at, location.timezone_name, language)
+        link = "https://example.invalid/waitlist/sample#token"
+        send_email(to, waitlist_email(entry, date, time, expires, link))
+        return
     send_email(to, booking_email(template, sample, manage_link="https://example.invalid/manage"))

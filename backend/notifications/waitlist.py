@@ -5,7 +5,12 @@ oldest waiting entry whose service, location and date window match is offered th
 is held for them (a real Hold, so the database guarantees that one freed place is never
 offered twice) for WAITLIST_OFFER_MINUTES, and they confirm with one click from the message.
 If the offer runs out, the entry is marked missed, the hold is released, and the freed slot
-goes to the next entry in line."""
+goes to the next entry in line; if they decline it, it goes to the next one at once and they
+keep waiting for another slot. Entries whose last day has passed end (expired).
+
+The size limit is per organization (its waitlist_max_size, else WAITLIST_MAX_SIZE) and counts
+the entries still waiting or offered a slot; joins lock the organization's row, so on
+PostgreSQL two joins at the same moment cannot both take the last place."""
 
 from __future__ import annotations
 
@@ -29,15 +34,16 @@ from backend.bookings.services.holds import do_hold_slot
 from backend.bookings.services.lookup import get_location, get_service, parse_uuid
 from backend.bookings.services.transactions import write_transaction
 from backend.bookings.tokens import manage_token, new_salt
-from backend.catalog.models import Location, Service
+from backend.catalog.models import Location, Organization
 from backend.core.audit import log_action
 
 from . import messages
 from .catalog import text
 from .channels import TransientError
 from .channels.email import send_email
+from .channels.push import send_push_to_all
 from .channels.sms import send_sms
-from .dispatch import deliver
+from .dispatch import deliver, skip_unsent
 from .models import Channel, Delivery, Kind, WaitlistEntry
 
 Status = WaitlistEntry.Status
@@ -71,9 +77,16 @@ def access_entry(entry_id: str, token: str) -> WaitlistEntry:
     return entry
 
 
-def max_size(service: Service) -> int:
-    configured = service.organization.waitlist_max_size
+def max_size(organization: Organization) -> int:
+    configured = organization.waitlist_max_size
     return configured if configured is not None else settings.WAITLIST_MAX_SIZE
+
+
+def active_entries(organization_id, today: date):
+    """The entries that take a place: waiting or offered, and their last day not over."""
+    return WaitlistEntry.objects.filter(
+        organization_id=organization_id, status__in=ACTIVE, last_day__gte=today
+    )
 
 
 def do_join_waitlist(
@@ -107,17 +120,26 @@ def do_join_waitlist(
         raise BookingError(
             ErrorCode.INVALID_DATE_RANGE, "'lastDay' is before 'firstDay'.", "lastDay"
         )
-    if last_day < timezone.localdate(now):
+    today = timezone.localdate(now)
+    if last_day < today:
         raise BookingError(ErrorCode.OUTSIDE_BOOKING_WINDOW, "These days have passed.", "lastDay")
     with write_transaction():
-        active = WaitlistEntry.objects.filter(service=service, status__in=ACTIVE)
-        if active.filter(email__iexact=contact.email).exists():
+        # Joins of one organization queue here (a row lock on PostgreSQL; SQLite has one
+        # writer anyway), so the count below is still true when the entry is added.
+        # FOR NO KEY UPDATE: bookings referencing the organization are not held up.
+        organization = (
+            Organization.objects.select_for_update(no_key=True)
+            .only("pk", "waitlist_max_size")
+            .get(pk=service.organization_id)
+        )
+        active = active_entries(organization.pk, today)
+        if active.filter(service=service, email__iexact=contact.email).exists():
             raise BookingError(
                 ErrorCode.ALREADY_ON_WAITLIST,
                 "You are already on the waitlist for this service.",
                 "email",
             )
-        if active.count() >= max_size(service):
+        if active.count() >= max_size(organization):
             raise BookingError(ErrorCode.WAITLIST_FULL, "The waitlist is full.", "service")
         entry = WaitlistEntry.objects.create(
             organization_id=service.organization_id,
@@ -152,6 +174,7 @@ def offer_freed_slot(
             last_day__gte=local_day,
         )
         .filter(Q(location__isnull=True) | Q(location=location))
+        .exclude(offer_start=start, offer_location=location)  # declined this very slot
         .order_by("created_at", "pk")
     )
     # Only the first in line is asked: if the slot is gone meanwhile (taken, or no longer
@@ -200,14 +223,18 @@ def _send_offer(entry_id) -> None:
     send_waitlist_offer(entry_id)
 
 
-def notify_offer(entry_id) -> dict[str, str]:
+def notify_offer(entry_id, final: bool = False) -> dict[str, str]:
+    """The offer by e-mail, SMS if chosen, and Web Push to browsers that asked for it."""
     entry = WaitlistEntry.objects.select_related(
         "service__organization", "offer_location", "offer_location__organization"
     ).get(pk=entry_id)
-    if entry.status != Status.OFFERED or entry.offer_location is None:
-        return {}
     key = entry.offer_start.isoformat() if entry.offer_start else ""
+    if entry.status != Status.OFFERED or entry.offer_location is None:
+        skip_unsent(Kind.WAITLIST_NOTIFICATION, key=key, waitlist_entry=entry)
+        return {}
     channels = [Channel.EMAIL] + ([Channel.SMS] if entry.channel == "sms" and entry.phone else [])
+    if entry.push_subscriptions.exists():
+        channels.append(Channel.PUSH)
     results: dict[str, str] = {}
     failure: TransientError | None = None
     for channel in channels:
@@ -218,6 +245,7 @@ def notify_offer(entry_id) -> dict[str, str]:
                 _offer_sender(channel, entry),
                 waitlist_entry=entry,
                 key=key,
+                final=final,
             )
         except TransientError as exc:
             results[str(channel)] = Delivery.Status.FAILED
@@ -237,6 +265,26 @@ def _offer_sender(channel: str, entry: WaitlistEntry):
         entry.offer_expires_at, location.timezone_name, entry.language
     )
     link = entry_link(entry)
+    if channel == Channel.PUSH:
+        # Minimal, like every push: when, until when, and the page (its secret stays in
+        # the browser that subscribed). High urgency, and stale once the offer ran out.
+        ttl = max(60, int((entry.offer_expires_at - timezone.now()).total_seconds()))
+        return lambda: send_push_to_all(
+            list(entry.push_subscriptions.all()),
+            lambda subscription: {
+                "title": text(
+                    subscription.language,
+                    "push",
+                    "waitlist_notification",
+                    date=date_text,
+                    time=time_text,
+                    expires=expires_text,
+                ),
+                "url": f"/waitlist/{entry.pk}",
+            },
+            ttl=ttl,
+            urgency="high",
+        )
     if channel == Channel.SMS:
         return lambda: send_sms(
             entry.phone,
@@ -286,6 +334,27 @@ def do_confirm_offer(
     return result
 
 
+def do_decline_offer(
+    entry_id: str, token: str, actor: Actor, now: datetime | None = None
+) -> WaitlistEntry:
+    """Not this slot: it goes to the next in line at once (capacity.freed), and the entry
+    keeps its place for other slots (never offered this one again)."""
+    now = now or timezone.now()
+    entry = access_entry(entry_id, token)
+    closed = BookingError(ErrorCode.OFFER_EXPIRED, "This offer is no longer open.", "entry")
+    if entry.status != Status.OFFERED or (entry.offer_expires_at and entry.offer_expires_at <= now):
+        raise closed
+    with write_transaction():
+        if not WaitlistEntry.objects.filter(pk=entry.pk, status=Status.OFFERED).update(
+            status=Status.WAITING, offer_hold=None, offer_expires_at=None
+        ):
+            raise closed
+        _release_offer_hold(entry)
+        log_action("waitlist.declined", actor, entry, entry.organization_id)
+    entry.refresh_from_db()
+    return entry
+
+
 def do_leave_waitlist(entry_id: str, token: str, actor: Actor) -> WaitlistEntry:
     entry = access_entry(entry_id, token)
     with write_transaction():
@@ -310,6 +379,21 @@ def expire_offers(now: datetime | None = None) -> int:
             _release_offer_hold(entry)
             log_action("waitlist.missed", SYSTEM, entry, entry.organization_id)
             expired += 1
+    return expired
+
+
+def expire_entries(now: datetime | None = None) -> int:
+    """Entries still waiting after their last day end: they no longer take a place."""
+    today = timezone.localdate(now or timezone.now())
+    expired = 0
+    ended = WaitlistEntry.objects.filter(status=Status.WAITING, last_day__lt=today)
+    for entry in ended.only("pk", "organization_id"):
+        with write_transaction():
+            if WaitlistEntry.objects.filter(pk=entry.pk, status=Status.WAITING).update(
+                status=Status.EXPIRED
+            ):
+                log_action("waitlist.expired", SYSTEM, entry, entry.organization_id)
+                expired += 1
     return expired
 
 

@@ -131,7 +131,14 @@ class QueueTicket(models.Model):
     )
     status_token_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
-    called_at = models.DateTimeField(null=True, blank=True)
+    first_called_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The first call; waiting times are measured to it (recalls do not move it).",
+    )
+    called_at = models.DateTimeField(
+        null=True, blank=True, help_text="The latest call (a recall moves it): board order."
+    )
     serving_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
     no_show_at = models.DateTimeField(null=True, blank=True)

@@ -103,6 +103,8 @@ def queue_state(location: Location, now: datetime | None = None) -> dict[str, An
     )
     return {
         "location": str(location.pk),
+        # municipality or practice: the pages word the status chain by it
+        "organization_kind": location.organization.kind,
         "day": day.isoformat(),
         "updated_at": now.isoformat(),
         "called": [

@@ -1,6 +1,8 @@
 // Sound for the call display: a gong synthesised with Web Audio (no audio files) and speech
 // synthesis. Browsers start audio only after a user gesture; the page shows a small
-// "enable sound" button until unlock() has run inside a click or key press.
+// "enable sound" button until unlock() has run inside a click or key press. A TV that nobody
+// touches runs Chromium in kiosk mode with the flag `--autoplay-policy=no-user-gesture-required`:
+// then the context may run from the start (the constructor tries) and no button appears.
 
 export class Gong {
   constructor() {
@@ -12,6 +14,8 @@ export class Gong {
       try {
         this.ctx = new Ctx({ latencyHint: 'playback' });
         this.ctx.addEventListener('statechange', () => this._notify());
+        // allowed without a gesture under the autoplay flag; otherwise it stays suspended
+        if (this.ctx.state === 'suspended') this.ctx.resume().catch(() => {});
       } catch {
         this.supported = false;
       }

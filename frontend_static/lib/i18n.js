@@ -76,8 +76,17 @@ export async function setLanguage(code, { root = document } = {}) {
   document.documentElement.lang = info.code;
   document.documentElement.dir = info.dir;
   translate(root);
+  revealPage();
   for (const fn of listeners) fn(info.code);
   return info.code;
+}
+
+/**
+ * Show a page that waits for its language (<html class="i18n-pending">, css/site.css): done by
+ * setLanguage, and by a page's error handling when the catalog could not be loaded.
+ */
+export function revealPage() {
+  document.documentElement.classList.remove('i18n-pending');
 }
 
 /** Call fn(code) after every language switch; returns an unsubscribe function. */

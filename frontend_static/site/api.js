@@ -10,13 +10,14 @@ const LOCATION = 'id slug name shortName phone email timezone address { street z
 const SERVICE = `id slug durationMinutes name(language: $lang) description(language: $lang)
   requiredDocuments(language: $lang) fee { amount currency } locations { id }`;
 const BOOKING = `id code status start end changeDeadline name email phone language channel
-  service { ${SERVICE} } location { ${LOCATION} } qrSvg ics(language: $lang)`;
+  service { ${SERVICE} } location { ${LOCATION} organization { allowChannelChoice } }
+  qrSvg ics(language: $lang)`;
 const ENTRY = 'id status service location firstDay lastDay offerStart offerLocation offerExpiresAt';
 
 const Q = {
   organizations: `query Organizations($lang: Language) {
-    organizations { id slug name shortName website phone timezone
-      locations { ${LOCATION} } services { ${SERVICE} } } }`,
+    organizations { id slug name shortName website privacyUrl imprintUrl phone timezone
+      smsEnabled allowChannelChoice locations { ${LOCATION} } services { ${SERVICE} } } }`,
   findLocation: 'query FindLocation($key: String!) { findLocation(key: $key) { id } }',
   days: `query Days($service: ID!, $location: ID!, $from: Date!, $to: Date!) {
     availableDays(service: $service, location: $location, from: $from, to: $to) }`,
@@ -25,7 +26,9 @@ const Q = {
   soonest: `query Soonest($service: ID!) {
     soonestAvailability(service: $service) { location { id } firstSlot { start end localTime } } }`,
   hold: `mutation Hold($input: HoldSlotInput!) {
-    holdSlot(input: $input) { hold { id start end expiresAt } ${ERRORS} } }`,
+    holdSlot(input: $input) { hold { id start end expiresInSeconds } ${ERRORS} } }`,
+  extendHold: `mutation ExtendHold($input: ExtendHoldInput!) {
+    extendHold(input: $input) { hold { id expiresInSeconds } ${ERRORS} } }`,
   release: `mutation Release($input: ReleaseHoldInput!) { releaseHold(input: $input) { released ${ERRORS} } }`,
   book: `mutation Book($input: BookAppointmentInput!, $lang: Language) {
     bookAppointment(input: $input) { booking { ${BOOKING} } manageToken manageUrl replayed ${ERRORS} } }`,
@@ -33,6 +36,8 @@ const Q = {
     booking(code: $code, token: $token) { ${BOOKING} } }`,
   cancel: `mutation Cancel($input: ManageBookingInput!, $lang: Language) {
     cancelBooking(input: $input) { booking { ${BOOKING} } ${ERRORS} } }`,
+  setLanguage: `mutation SetLanguage($input: SetBookingLanguageInput!) {
+    setBookingLanguage(input: $input) { booking { language } ${ERRORS} } }`,
   reschedule: `mutation Reschedule($input: RescheduleBookingInput!, $lang: Language) {
     rescheduleBooking(input: $input) { booking { ${BOOKING} } ${ERRORS} } }`,
   joinWaitlist: `mutation JoinWaitlist($input: JoinWaitlistInput!) {
@@ -57,6 +62,7 @@ export function createApi({ anonymous = false } = {}) {
     soonest: async (service) => (await run(Q.soonest, { service })).soonestAvailability,
     hold: async (input) => (await run(Q.hold, { input })).holdSlot,
     release: async (hold) => (await run(Q.release, { input: { hold } })).releaseHold,
+    extendHold: async (hold) => (await run(Q.extendHold, { input: { hold } })).extendHold,
     /** Give a hold back while the page goes away (keepalive: the request outlives the page). */
     releaseOnExit(hold) {
       const headers = { 'Content-Type': 'application/json' };
@@ -74,6 +80,9 @@ export function createApi({ anonymous = false } = {}) {
     book: async (input) => (await run(Q.book, { input, lang: lang() })).bookAppointment,
     booking: async (code, token) => (await run(Q.booking, { code, token, lang: lang() })).booking,
     cancel: async (code, token) => (await run(Q.cancel, { input: { code, token }, lang: lang() })).cancelBooking,
+    /** Later messages about the booking in `language` (the GraphQL enum, e.g. 'AR'). */
+    setLanguage: async (code, token, language) =>
+      (await run(Q.setLanguage, { input: { code, token, language } })).setBookingLanguage,
     reschedule: async (code, token, newStart) =>
       (await run(Q.reschedule, { input: { code, token, newStart }, lang: lang() })).rescheduleBooking,
     // the waitlist (site/waitlist.js, site/waitlist-page.js)

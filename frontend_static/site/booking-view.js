@@ -100,6 +100,25 @@ export function downloadIcs(booking) {
   window.setTimeout(() => URL.revokeObjectURL(url), 30000);
 }
 
+/** An organization's own web address, if it is one (http/https only: never javascript:). */
+function webAddress(url) {
+  return typeof url === 'string' && /^https?:\/\/[^\s]+$/i.test(url) ? url : null;
+}
+
+/**
+ * Links to the organization's privacy policy and imprint, when it has given them. They open
+ * in a new tab (the booking form and its held slot stay), and say so to screen readers.
+ */
+export function privacyLinks(org) {
+  const links = [
+    ['privacy-policy-link', webAddress(org.privacyUrl), t('site.privacy.policyLink', { org: org.name })],
+    ['imprint-link', webAddress(org.imprintUrl), t('site.privacy.imprintLink', { org: org.name })],
+  ].filter(([, href]) => href);
+  if (!links.length) return null;
+  return h('ul', { class: 'privacy-links' }, links.map(([testid, href, text]) => h('li', {},
+    h('a', { href, target: '_blank', rel: 'noopener', dataset: { testid } }, text, h('span', { class: 'sr-only', text: ` (${t('site.newWindow')})` })))));
+}
+
 /** The code, large and spaced for reading it out. */
 export function codeBlock(code) {
   return h(
@@ -120,9 +139,16 @@ export function codeBlock(code) {
  */
 export function confirmationView({ booking, manageUrl, manageToken = null, newWindowLinks = false, canPrint = false, push = false, onAnother = null }) {
   const tz = booking.location.timezone;
-  const sentTo = booking.channel === 'EMAIL' ? t('site.done.sentEmail', { email: ltr(booking.email) })
-    : booking.channel === 'SMS' ? t('site.done.sentSms', { phone: ltr(booking.phone || '') })
-      : t('site.done.sentNone');
+  // As backend/notifications/bookings.py sends it: the confirmation always by e-mail (it
+  // carries the calendar file and the manage link), by SMS as well when that was chosen.
+  // Where the deployment does not let citizens choose (ALLOW_CHANNEL_CHOICE off), the chosen
+  // channel counts for nothing, so only the e-mail is promised.
+  const chosen = booking.location.organization?.allowChannelChoice !== false ? booking.channel : null;
+  const sentTo = [
+    t('site.done.sentEmail', { email: ltr(booking.email) }),
+    chosen === 'SMS' && booking.phone ? t('site.done.alsoSms', { phone: ltr(booking.phone) }) : null,
+    chosen === 'NONE' ? t('site.done.noReminders') : null,
+  ].filter(Boolean).join(' ');
   const link = h('a', {
     href: manageUrl,
     class: 'btn',
@@ -132,7 +158,7 @@ export function confirmationView({ booking, manageUrl, manageToken = null, newWi
   }, t('site.done.manage'), newWindowLinks ? h('span', { class: 'sr-only', text: ` (${t('site.newWindow')})` }) : null);
   const deadline = t('site.dateTime', { date: dayLong(localDay(booking.changeDeadline, tz)), time: localTime(booking.changeDeadline, tz) });
   return [
-    h('p', { class: 'banner banner-success', role: 'status', text: sentTo }),
+    h('p', { class: 'banner banner-success', role: 'status', dataset: { testid: 'sent-to' }, text: sentTo }),
     h('div', { class: 'done-grid' },
       h('div', { class: 'done-main' },
         codeBlock(booking.code),

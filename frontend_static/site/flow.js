@@ -14,18 +14,18 @@ import { t, onLanguageChange, language, LANGUAGES, gqlLanguage, isLanguage } fro
 import { errorMessage } from '../lib/ui.js';
 import { DayChooser } from './calendar.js';
 import { Availability, timeList, soonestList, addressLine } from './picker.js';
-import { facts, documentsBlock, confirmationView } from './booking-view.js';
+import { facts, documentsBlock, confirmationView, privacyLinks } from './booking-view.js';
 import { dayLong, formatFee, localDay, ltr } from './dates.js';
 
 const STAGES = ['place', 'service', 'date', 'details', 'done'];
 const STAGE_OF = {
   location: 'place', service: 'service', soonest: 'place', day: 'date', time: 'date', waitlist: 'date', details: 'details', done: 'done',
 };
-const CHANNELS = ['EMAIL', 'SMS', 'NONE'];
+/** Announce and offer "more time" this long before the hold runs out (WCAG 2.2.1: ≥ 20 s). */
+const HOLD_WARNING_SECONDS = 120;
 /** Booking errors that mean "this time is gone": back to the time list with a message. */
 const SLOT_GONE = new Set(['SLOT_TAKEN', 'HOLD_EXPIRED', 'HOLD_NOT_FOUND', 'OUTSIDE_BOOKING_WINDOW', 'SLOT_UNAVAILABLE', 'INVALID_TIME']);
 const FORM_FIELDS = ['name', 'email', 'phone', 'channel', 'language', 'privacy'];
-const FALLBACK_HOLD_MS = 10 * 60 * 1000; // BOOKING_HOLD_MINUTES, when the device clock is off
 
 const byKey = (list, key) => {
   const k = String(key || '').trim().toLowerCase();
@@ -68,7 +68,9 @@ export class BookingFlow {
     this.date = null;
     this.slots = null;
     this.hold = null;
-    this.holdEndsAt = 0;
+    this.holdDeadline = 0; // performance.now() at which the hold runs out (server's count)
+    this.holdLimitReached = false; // extendHold said HOLD_EXTENSION_LIMIT
+    this.extending = false;
     this.idempotencyKey = null;
     this.contact = this.emptyContact();
     this.fieldErrors = {};
@@ -564,8 +566,8 @@ export class BookingFlow {
       this.hold = payload.hold;
       this.idempotencyKey = newKey(); // one per booking attempt: retries and double clicks reuse it
       this.uncertain = false; // true while an earlier try with this key may have booked
-      const remaining = Date.parse(this.hold.expiresAt) - Date.now();
-      this.holdEndsAt = Date.now() + (remaining > 0 && remaining < 2 * 3600 * 1000 ? remaining : FALLBACK_HOLD_MS);
+      this.holdLimitReached = false;
+      this.setHoldExpiry(this.hold.expiresInSeconds);
       this.fieldErrors = {};
       this.go('details');
       this.startTimer();
@@ -587,6 +589,64 @@ export class BookingFlow {
 
   // ------------------------------------------------------------------ the hold's countdown
 
+  /**
+   * The countdown runs on the server's count of seconds (expiresInSeconds), measured with the
+   * monotonic clock: a device whose clock is wrong or changes still shows the right time.
+   */
+  setHoldExpiry(seconds) {
+    this.holdDeadline = performance.now() + Math.max(0, Number(seconds) || 0) * 1000;
+  }
+
+  holdSecondsLeft() {
+    return Math.max(0, Math.round((this.holdDeadline - performance.now()) / 1000));
+  }
+
+  /** "More time": the hold runs the organization's hold time from now again (extendHold). */
+  async extendHold(button) {
+    if (!this.hold || this.extending) return;
+    this.extending = true;
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    const status = this.stepEl.querySelector('[data-testid="hold-extend-status"]');
+    const say = (message) => {
+      if (status) status.textContent = message;
+      announce(this.announcer, message);
+    };
+    try {
+      const payload = await this.api.extendHold(this.hold.id);
+      if (payload.errors.length) {
+        const code = payload.errors[0].code;
+        if (code === 'HOLD_EXTENSION_LIMIT') {
+          // The warning now says so instead of offering the button; the focus goes with it.
+          this.holdLimitReached = true;
+          this.tick();
+          focusElement(this.stepEl.querySelector('[data-testid="hold-countdown"]'));
+          announce(this.announcer, t('site.hold.noMore'));
+          return;
+        }
+        this.stopTimer();
+        this.hold = null;
+        this.message = () => errorMessage(code, 'site');
+        this.go('time');
+        return;
+      }
+      this.setHoldExpiry(payload.hold.expiresInSeconds);
+      this.warned = new Set();
+      this.tick();
+      // The warning with its button goes away: the focus goes to the countdown, not to <body>.
+      focusElement(this.stepEl.querySelector('[data-testid="hold-countdown"]'));
+      say(t('site.hold.extended', { count: Math.round(this.holdSecondsLeft() / 60) }));
+    } catch (err) {
+      say(errorMessage(err.code, 'site'));
+    } finally {
+      this.extending = false;
+      if (button.isConnected) {
+        button.disabled = false;
+        button.removeAttribute('aria-busy');
+      }
+    }
+  }
+
   startTimer() {
     this.stopTimer();
     this.warned = new Set();
@@ -600,7 +660,7 @@ export class BookingFlow {
   }
 
   tick() {
-    const left = Math.max(0, Math.round((this.holdEndsAt - Date.now()) / 1000));
+    const left = this.holdSecondsLeft();
     const el = this.stepEl.querySelector('[data-testid="hold-countdown"]');
     if (el) {
       const mmss = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
@@ -608,10 +668,18 @@ export class BookingFlow {
       el.dataset.seconds = String(left);
       el.classList.toggle('is-urgent', left <= 60);
     }
-    for (const mark of [120, 30]) {
+    const warning = this.stepEl.querySelector('[data-testid="hold-warning"]');
+    if (warning) {
+      warning.hidden = !(left > 0 && left <= HOLD_WARNING_SECONDS);
+      const more = warning.querySelector('[data-testid="hold-extend"]');
+      if (more) more.hidden = this.holdLimitReached;
+      warning.querySelector('p').textContent = t(this.holdLimitReached ? 'site.hold.noMore' : 'site.hold.warning');
+    }
+    for (const mark of [HOLD_WARNING_SECONDS, 30]) {
       if (left <= mark && left > 0 && !this.warned.has(mark)) {
         this.warned.add(mark);
-        announce(this.announcer, left > 60 ? t('site.hold.warningMinutes', { count: Math.round(left / 60) }) : t('site.hold.warningSeconds', { count: left }));
+        const when = left > 60 ? t('site.hold.warningMinutes', { count: Math.round(left / 60) }) : t('site.hold.warningSeconds', { count: left });
+        announce(this.announcer, this.holdLimitReached ? when : `${when} ${t('site.hold.moreHint')}`);
       }
     }
     if (left <= 0 && this.step === 'details') {
@@ -640,8 +708,10 @@ export class BookingFlow {
     const name = h('input', { type: 'text', id: 'name', name: 'name', autocomplete: 'name', required: true, 'aria-required': 'true', maxlength: '200', dataset: { testid: 'name' }, value: c.name, oninput: keep('name') });
     const email = h('input', { type: 'email', id: 'email', name: 'email', autocomplete: 'email', inputmode: 'email', required: true, 'aria-required': 'true', spellcheck: 'false', dataset: { testid: 'email' }, value: c.email, oninput: keep('email') });
     const phone = h('input', { type: 'tel', id: 'phone', name: 'phone', autocomplete: 'tel', inputmode: 'tel', dataset: { testid: 'phone' }, value: c.phone, oninput: keep('phone') });
-    const channel = h('select', { id: 'channel', name: 'channel', dataset: { testid: 'channel' }, onchange: keep('channel') },
-      CHANNELS.map((ch) => h('option', { value: ch, selected: c.channel === ch, text: t(`site.channel.${ch}`) })));
+    const channels = this.channels();
+    if (!channels.includes(c.channel)) c.channel = 'EMAIL';
+    const channel = this.org.allowChannelChoice === false ? null : h('select', { id: 'channel', name: 'channel', dataset: { testid: 'channel' }, onchange: keep('channel') },
+      channels.map((ch) => h('option', { value: ch, selected: c.channel === ch, text: t(`site.channel.${ch}`) })));
     const lang = c.language || language();
     const languageSelect = h('select', { id: 'language', name: 'language', dataset: { testid: 'language' }, onchange: keep('language') },
       LANGUAGES.map((l) => h('option', { value: l.code, lang: l.code, selected: l.code === lang, text: l.name })));
@@ -655,8 +725,8 @@ export class BookingFlow {
       h('p', { class: 'hint', text: t('site.details.required') }),
       field('name', 'site.details.name', name),
       field('email', 'site.details.email', email, 'site.details.emailHint'),
-      field('phone', 'site.details.phone', phone, 'site.details.phoneHint'),
-      field('channel', 'site.details.channel', channel, 'site.details.channelHint'),
+      field('phone', 'site.details.phone', phone, channels.includes('SMS') ? 'site.details.phoneHint' : 'site.details.phoneHintNoSms'),
+      channel ? field('channel', 'site.details.channel', channel, 'site.details.channelHint') : null,
       field('language', 'site.details.language', languageSelect, 'site.details.languageHint'),
       h(
         'section',
@@ -664,6 +734,7 @@ export class BookingFlow {
         h('h3', { id: 'privacy-heading', text: t('site.privacy.heading') }),
         h('p', { id: 'privacy-text', text: t('site.privacy.text', { org: this.org.name }) }),
         h('details', {}, h('summary', { text: t('site.privacy.more') }), h('p', { text: t('site.privacy.details', { org: this.org.name }) })),
+        privacyLinks(this.org),
         h('div', { class: 'checkbox-field' }, privacy, h('label', { for: 'privacy', text: t('site.privacy.consent') })),
         privacyError,
       ),
@@ -672,13 +743,20 @@ export class BookingFlow {
 
     const countdown = h(
       'p',
-      { class: 'countdown', dataset: { testid: 'hold-countdown' }, role: 'timer', 'aria-live': 'off', 'aria-atomic': 'true' },
+      { class: 'countdown', tabindex: '-1', dataset: { testid: 'hold-countdown' }, role: 'timer', 'aria-live': 'off', 'aria-atomic': 'true' },
       h('span', { text: `${t('site.hold.label')} ` }),
       h('strong', { class: 'countdown-time', text: '' }),
       h('span', { class: 'countdown-unit', text: ` ${t('site.hold.unit')}` }),
     );
+    // Shown from HOLD_WARNING_SECONDS before the end (tick): the warning and its "more time".
+    const more = h('button', { type: 'button', class: 'btn btn-primary', dataset: { testid: 'hold-extend' }, text: t('site.hold.more'), onclick: () => this.extendHold(more) });
+    const warning = h('div', { class: 'hold-warning', dataset: { testid: 'hold-warning' }, hidden: true },
+      h('p', { text: t('site.hold.warning') }),
+      more);
     const body = [
       countdown,
+      warning,
+      h('p', { class: 'hint hold-extend-status', dataset: { testid: 'hold-extend-status' } }),
       h('p', { class: 'hint', text: t('site.hold.hint') }),
       h('section', { class: 'summary', 'aria-labelledby': 'summary-heading' },
         h('h3', { id: 'summary-heading', text: t('site.details.summary') }),
@@ -714,9 +792,20 @@ export class BookingFlow {
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(c.email.trim())) errors.email = 'INVALID_EMAIL';
     const phone = c.phone.trim();
     if (phone && ((phone.match(/\d/g) || []).length < 5 || !/^[+\d\s()./-]+$/.test(phone))) errors.phone = 'INVALID_PHONE';
-    else if (!phone && c.channel === 'SMS') errors.phone = 'PHONE_REQUIRED';
+    else if (!phone && this.chosenChannel() === 'SMS') errors.phone = 'PHONE_REQUIRED';
     if (!c.privacy) errors.privacy = 'privacy';
     return errors;
+  }
+
+  /** The channels the form offers: SMS only where the server can send it. */
+  channels() {
+    return this.org.smsEnabled ? ['EMAIL', 'SMS', 'NONE'] : ['EMAIL', 'NONE'];
+  }
+
+  /** The channel to book with; null (the server's default) where the form does not ask. */
+  chosenChannel() {
+    if (this.org.allowChannelChoice === false) return null;
+    return this.channels().includes(this.contact.channel) ? this.contact.channel : 'EMAIL';
   }
 
   messageFor(code) {
@@ -726,7 +815,8 @@ export class BookingFlow {
   showFieldErrors(errors) {
     this.fieldErrors = {};
     for (const f of FORM_FIELDS) this.setError(f, null);
-    const fields = FORM_FIELDS.filter((f) => errors[f]);
+    // Only fields the form shows (the channel select is left out where there is no choice).
+    const fields = FORM_FIELDS.filter((f) => errors[f] && this.stepEl.querySelector(`#${f}`));
     for (const f of fields) {
       this.fieldErrors[f] = this.messageFor(errors[f]);
       this.setError(f, this.fieldErrors[f]);
@@ -753,7 +843,7 @@ export class BookingFlow {
       name: c.name.trim(),
       email: c.email.trim(),
       phone: c.phone.trim() || null,
-      channel: c.channel,
+      channel: this.chosenChannel(),
       language: gqlLanguage(isLanguage(c.language) ? c.language : language()),
       source: this.source,
       idempotencyKey: this.idempotencyKey,
@@ -795,6 +885,14 @@ export class BookingFlow {
       this.hold = null;
       this.message = () => t('site.errors.maybeBooked');
       this.go('time');
+      return;
+    }
+    if (errors.some((e) => e.code === 'CHANNEL_UNAVAILABLE')) {
+      // SMS was switched off since the page loaded: offer what is possible and say why.
+      this.org.smsEnabled = false;
+      this.contact.channel = 'EMAIL';
+      this.message = () => errorMessage('CHANNEL_UNAVAILABLE', 'site');
+      this.go('details');
       return;
     }
     const gone = errors.find((e) => SLOT_GONE.has(e.code));

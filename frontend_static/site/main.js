@@ -2,10 +2,11 @@
 
 import { $, h, replaceChildren } from '../lib/dom.js';
 import { storage } from '../lib/storage.js';
-import { t, onLanguageChange } from '../lib/i18n.js';
+import { t, onLanguageChange, revealPage } from '../lib/i18n.js';
 import { createApi } from './api.js';
 import { BookingFlow } from './flow.js';
 import { setUpChrome, siteParams } from './chrome.js';
+import { privacyLinks } from './booking-view.js';
 
 const params = siteParams();
 let org = null;
@@ -23,6 +24,7 @@ function renderOrg() {
     h('p', { class: 'footer-org', text: org.name }),
     org.phone ? h('p', {}, `${t('site.footer.phone')}: `, h('a', { href: `tel:${org.phone.replace(/[^+\d]/g, '')}`, dir: 'ltr', text: org.phone })) : null,
     org.website ? h('p', {}, h('a', { href: org.website, rel: 'noopener', dir: 'ltr', text: org.website.replace(/^https?:\/\//, '') })) : null,
+    privacyLinks(org),
   );
 }
 
@@ -54,6 +56,7 @@ try {
   await flow.start();
 } catch (err) {
   console.error(err);
+  revealPage();
   $('#flow').removeAttribute('aria-busy');
   $('#load-failed').hidden = false;
 }

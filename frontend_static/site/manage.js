@@ -5,7 +5,7 @@
 
 import { $, h, replaceChildren, setFieldError, focusElement, announce } from '../lib/dom.js';
 import { storage } from '../lib/storage.js';
-import { t, language, setLanguage, onLanguageChange, isLanguage } from '../lib/i18n.js';
+import { t, language, setLanguage, onLanguageChange, isLanguage, revealPage, gqlLanguage } from '../lib/i18n.js';
 import { readHashToken } from '../lib/params.js';
 import { errorMessage } from '../lib/ui.js';
 import { createApi } from './api.js';
@@ -345,6 +345,26 @@ function setUpCancel() {
   });
 }
 
+// ------------------------------------------------------------------ language
+
+/**
+ * The citizen switched the page's language: later messages about the booking (reminders,
+ * changes) go out in it too. Said in the page's notice; a failure is not worth an error box
+ * (the page itself has switched), so it is only announced.
+ */
+async function keepBookingLanguage() {
+  const wanted = gqlLanguage();
+  if (!state.booking || state.booking.language === wanted) return;
+  try {
+    const payload = await api.setLanguage(code, token, wanted);
+    if (payload.errors.length) throw Object.assign(new Error('setBookingLanguage'), { code: payload.errors[0].code });
+    state.booking.language = payload.booking.language;
+    state.notice = () => t('manage.languageSaved');
+  } catch (err) {
+    announce(els.announcer, errorMessage(err.code, 'manage'));
+  }
+}
+
 // ------------------------------------------------------------------ loading
 
 async function reload() {
@@ -394,6 +414,7 @@ async function main() {
   }
   onLanguageChange(async () => {
     if (state.booking) {
+      await keepBookingLanguage();
       try {
         await reload();
       } catch {
@@ -410,6 +431,7 @@ window.addEventListener('hashchange', () => window.location.reload());
 
 main().catch((err) => {
   console.error(err);
+  revealPage();
   els.root.removeAttribute('aria-busy');
   $('#load-failed').hidden = false;
 });

@@ -10,7 +10,7 @@
 
 import { $, h, replaceChildren, setFieldError, focusElement, announce } from '../lib/dom.js';
 import { storage } from '../lib/storage.js';
-import { t, language, onLanguageChange, formatTime } from '../lib/i18n.js';
+import { t, language, onLanguageChange, formatTime, revealPage } from '../lib/i18n.js';
 import { readHashToken } from '../lib/params.js';
 import { errorMessage } from '../lib/ui.js';
 import { createApi } from './api.js';
@@ -374,6 +374,7 @@ window.addEventListener('hashchange', () => window.location.reload());
 
 main().catch((err) => {
   console.error(err);
+  revealPage();
   els.root.removeAttribute('aria-busy');
   $('#load-failed').hidden = false;
 });

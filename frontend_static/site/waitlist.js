@@ -12,8 +12,10 @@ import { h, replaceChildren, setFieldError, focusElement, announce } from '../li
 import { t, language, LANGUAGES, gqlLanguage, isLanguage } from '../lib/i18n.js';
 import { errorMessage } from '../lib/ui.js';
 import { addDays, dayLong, todayIn, ltr } from './dates.js';
+import { privacyLinks } from './booking-view.js';
 
-const CHANNELS = ['EMAIL', 'SMS'];
+/** How the offer may be sent: SMS only where the server can send it. */
+const channelsOf = (flow) => (flow.org.smsEnabled ? ['EMAIL', 'SMS'] : ['EMAIL']);
 const WEEKS = 4; // the default window: today and the next four weeks
 /** Form fields: the input's id, its test hook and its error's test hook (error-<field>). */
 const FIELDS = {
@@ -58,7 +60,7 @@ function initialState(flow) {
       name: c.name || '',
       email: c.email || '',
       phone: c.phone || '',
-      channel: c.channel === 'SMS' ? 'SMS' : 'EMAIL',
+      channel: c.channel === 'SMS' && flow.org.smsEnabled ? 'SMS' : 'EMAIL',
       language: isLanguage(c.language) ? c.language : null, // null: the page's language
       privacy: false,
     },
@@ -131,8 +133,10 @@ function form(flow, state) {
   const name = c('name', { type: 'text', autocomplete: 'name', required: true, 'aria-required': 'true', maxlength: '200', value: v.name, oninput: keep('name') });
   const email = c('email', { type: 'email', autocomplete: 'email', inputmode: 'email', required: true, 'aria-required': 'true', spellcheck: 'false', value: v.email, oninput: keep('email') });
   const phone = c('phone', { type: 'tel', autocomplete: 'tel', inputmode: 'tel', value: v.phone, oninput: keep('phone') });
-  const channel = h('select', { id: FIELDS.channel.id, name: FIELDS.channel.id, dataset: { testid: FIELDS.channel.testid }, onchange: keep('channel') },
-    CHANNELS.map((ch) => h('option', { value: ch, selected: v.channel === ch, text: t(`waitlist.channel.${ch}`) })));
+  const channels = channelsOf(flow);
+  if (!channels.includes(v.channel)) v.channel = 'EMAIL';
+  const channel = channels.length < 2 ? null : h('select', { id: FIELDS.channel.id, name: FIELDS.channel.id, dataset: { testid: FIELDS.channel.testid }, onchange: keep('channel') },
+    channels.map((ch) => h('option', { value: ch, selected: v.channel === ch, text: t(`waitlist.channel.${ch}`) })));
   const lang = v.language || language();
   const languageSelect = h('select', { id: FIELDS.language.id, name: FIELDS.language.id, dataset: { testid: FIELDS.language.testid }, onchange: keep('language') },
     LANGUAGES.map((l) => h('option', { value: l.code, lang: l.code, selected: l.code === lang, text: l.name })));
@@ -146,13 +150,14 @@ function form(flow, state) {
     h('p', { class: 'hint', text: t('site.details.required') }),
     field('name', 'site.details.name', name),
     field('email', 'site.details.email', email, 'waitlist.form.emailHint'),
-    field('phone', 'site.details.phone', phone, 'waitlist.form.phoneHint'),
-    field('channel', 'waitlist.form.channel', channel, 'waitlist.form.channelHint'),
+    field('phone', 'site.details.phone', phone, channel ? 'waitlist.form.phoneHint' : 'site.details.phoneHintNoSms'),
+    channel ? field('channel', 'waitlist.form.channel', channel, 'waitlist.form.channelHint') : null,
     field('language', 'site.details.language', languageSelect, 'waitlist.form.languageHint'),
     h('section', { class: 'privacy', 'aria-labelledby': 'wl-privacy-heading' },
       h('h3', { id: 'wl-privacy-heading', text: t('site.privacy.heading') }),
       h('p', { text: t('waitlist.privacy.text', { org: flow.org.name }) }),
       h('details', {}, h('summary', { text: t('site.privacy.more') }), h('p', { text: t('waitlist.privacy.details', { org: flow.org.name }) })),
+      privacyLinks(flow.org),
       h('div', { class: 'checkbox-field' }, privacy, h('label', { for: FIELDS.privacy.id, text: t('site.privacy.consent') })),
       errorEl('privacy')),
     h('div', { class: 'form-actions' }, submit, flow.backButton(t('waitlist.form.cancel'))));
@@ -200,7 +205,7 @@ function showErrors(flow, root, codes) {
   const state = flow.waitlist;
   state.errors = {};
   for (const f of ORDER) setError(root, f, null);
-  const fields = ORDER.filter((f) => codes[f]);
+  const fields = ORDER.filter((f) => codes[f] && root.querySelector(`#${FIELDS[f].id}`));
   for (const f of fields) {
     state.errors[f] = message(codes[f]);
     setError(root, f, state.errors[f]);

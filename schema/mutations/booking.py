@@ -9,13 +9,15 @@ from backend.accounts.actors import Actor
 from backend.bookings.errors import BookingError
 from backend.bookings.models import Booking as BookingModel
 from backend.bookings.services.booking import BookingRequest, do_book_appointment
+from backend.bookings.services.language import do_set_booking_language
 
 from ..args import described_input
 from ..context import actor_of, aware
+from ..enums import Language
 from ..errors import user_errors
 from ..types.booking import Booking
 from .inputs import BookAppointmentInput
-from .payloads import BookAppointmentPayload
+from .payloads import BookAppointmentPayload, BookingPayload
 
 CITIZEN_SOURCES = {BookingModel.Source.WEB, BookingModel.Source.EMBED, BookingModel.Source.KIOSK}
 
@@ -27,6 +29,15 @@ def booking_source(actor: Actor, requested: str | None) -> str:
     if actor.kind == "staff":
         return requested or BookingModel.Source.STAFF
     return requested if requested in CITIZEN_SOURCES else BookingModel.Source.WEB
+
+
+@strawberry.input(description="A booking (code and secret token) and its new message language.")
+class SetBookingLanguageInput:
+    code: str = strawberry.field(description="The booking code, e.g. K7M-4QX.")
+    token: str = strawberry.field(description="The secret token from the manage link.")
+    language: Language = strawberry.field(
+        description="The language for the booking's later messages."
+    )
 
 
 @strawberry.type
@@ -73,3 +84,21 @@ class BookingMutation:
             replayed=result.replayed,
             errors=[],
         )
+
+    @strawberry.mutation(
+        description="Change the language of a booking's later messages (reminders, changes, "
+        "cancellation) with code and token, e.g. when the citizen switches the manage page's "
+        "language."
+    )
+    def set_booking_language(
+        self,
+        info: Info,
+        input: Annotated[SetBookingLanguageInput, described_input("The booking and language.")],
+    ) -> BookingPayload:
+        try:
+            booking = do_set_booking_language(
+                input.code, input.token, input.language.value, actor_of(info)
+            )
+        except BookingError as exc:
+            return BookingPayload(booking=None, errors=user_errors(exc))
+        return BookingPayload(booking=Booking(_model=booking), errors=[])

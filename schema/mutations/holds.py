@@ -6,14 +6,34 @@ import strawberry
 from strawberry.types import Info
 
 from backend.bookings.errors import BookingError
-from backend.bookings.services.holds import do_hold_slot, do_release_hold
+from backend.bookings.services.holds import (
+    MAX_HOLD_EXTENSIONS,
+    do_extend_hold,
+    do_hold_slot,
+    do_release_hold,
+)
 
 from ..args import described_input
 from ..context import actor_of, aware
-from ..errors import user_errors
+from ..errors import UserError, user_errors
 from ..types.booking import Hold
 from .inputs import HoldSlotInput, ReleaseHoldInput
 from .payloads import HoldSlotPayload, ReleaseHoldPayload
+
+
+@strawberry.input(description="Which hold needs more time.")
+class ExtendHoldInput:
+    hold: strawberry.ID = strawberry.field(
+        description="The hold's id from holdSlot (its only key: keep it to yourself)."
+    )
+
+
+@strawberry.type(description="Result of extendHold.")
+class ExtendHoldPayload:
+    hold: Hold | None = strawberry.field(
+        description="The hold with its new expiry, unless there are errors."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the hold was not extended.")
 
 
 @strawberry.type
@@ -42,3 +62,19 @@ class HoldMutation:
         except BookingError as exc:
             return ReleaseHoldPayload(released=False, errors=user_errors(exc))
         return ReleaseHoldPayload(released=True, errors=[])
+
+    @strawberry.mutation(
+        description="More time for a hold that has not run out yet (WCAG 2.2.1): it then "
+        "runs the organization's hold time from now. A hold lives at most "
+        f"{MAX_HOLD_EXTENSIONS + 1} hold times from when it was taken (so it can be extended "
+        "at least ten times), never past the slot's start; beyond that "
+        "HOLD_EXTENSION_LIMIT. An expired hold gives HOLD_EXPIRED."
+    )
+    def extend_hold(
+        self, info: Info, input: Annotated[ExtendHoldInput, described_input("The hold.")]
+    ) -> ExtendHoldPayload:
+        try:
+            hold = do_extend_hold(input.hold, actor_of(info))
+        except BookingError as exc:
+            return ExtendHoldPayload(hold=None, errors=user_errors(exc))
+        return ExtendHoldPayload(hold=Hold(_model=hold), errors=[])

@@ -8,8 +8,14 @@ from strawberry.types import Info
 
 from backend.bookings.errors import BookingError
 from backend.bookings.services.manage import access_booking
-from backend.notifications.queue_push import subscribe
-from backend.notifications.waitlist import do_confirm_offer, do_join_waitlist, do_leave_waitlist
+from backend.notifications.subscriptions import do_subscribe_push
+from backend.notifications.waitlist import (
+    access_entry,
+    do_confirm_offer,
+    do_decline_offer,
+    do_join_waitlist,
+    do_leave_waitlist,
+)
 from backend.queue.services.views import access_held_ticket
 
 from ..args import described_input
@@ -64,16 +70,37 @@ class LeaveWaitlistPayload:
     errors: list[UserError] = strawberry.field(description="Why nothing changed.")
 
 
-@strawberry.input(description="The browser's push subscription (PushSubscription.toJSON()).")
+@strawberry.type(description="Result of declineWaitlistOffer.")
+class DeclineOfferPayload:
+    entry: WaitlistEntry | None = strawberry.field(
+        description="The entry, waiting again (for other slots)."
+    )
+    errors: list[UserError] = strawberry.field(
+        description="Why nothing changed (OFFER_EXPIRED: no open offer)."
+    )
+
+
+@strawberry.input(
+    description="The browser's push subscription (PushSubscription.toJSON()) and what it is "
+    "about: a booking, a ticket or a waitlist entry, each proven by its secret token."
+)
 class PushSubscriptionInput:
-    endpoint: str = strawberry.field(description="The push service endpoint URL.")
+    endpoint: str = strawberry.field(
+        description="The push service endpoint URL (https on a public host)."
+    )
     p256dh: str = strawberry.field(description="keys.p256dh")
     auth: str = strawberry.field(description="keys.auth")
-    language: Language | None = strawberry.field(default=None, description="Message language.")
+    language: Language | None = strawberry.field(
+        default=None, description="Message language; default: the booking's, ticket's or entry's."
+    )
     booking_code: str | None = strawberry.field(default=None, description="A booking's code…")
     booking_token: str | None = strawberry.field(default=None, description="…and its token.")
     ticket: strawberry.ID | None = strawberry.field(default=None, description="Or a ticket id…")
     ticket_token: str | None = strawberry.field(default=None, description="…and its token.")
+    waitlist_entry: strawberry.ID | None = strawberry.field(
+        default=None, description="Or a waitlist entry id (pushes its offers)…"
+    )
+    waitlist_token: str | None = strawberry.field(default=None, description="…and its token.")
 
 
 @strawberry.type(description="Result of subscribePush.")
@@ -142,20 +169,38 @@ class NotificationMutation:
         return LeaveWaitlistPayload(entry=WaitlistEntry(_model=entry), errors=[])
 
     @strawberry.mutation(
-        description="Web Push for a booking (reminders) or a ticket (the "
-        "call), proven by its code/id and secret token."
+        description="Decline a waitlist offer: the held slot goes to the next in line at once; "
+        "the entry keeps its place for other slots."
+    )
+    def decline_waitlist_offer(
+        self, info: Info, input: Annotated[WaitlistEntryInput, Input("The entry.")]
+    ) -> DeclineOfferPayload:
+        try:
+            entry = do_decline_offer(input.entry, input.token, actor_of(info))
+        except BookingError as exc:
+            return DeclineOfferPayload(entry=None, errors=user_errors(exc))
+        return DeclineOfferPayload(entry=WaitlistEntry(_model=entry), errors=[])
+
+    @strawberry.mutation(
+        description="Web Push for a booking (reminders, changes), a ticket (the call) or a "
+        "waitlist entry (offers), proven by its code/id and secret token. At most five "
+        "browsers per subject; a sixth replaces the oldest."
     )
     def subscribe_push(
         self, input: Annotated[PushSubscriptionInput, Input("The subscription.")]
     ) -> SubscribePushPayload:
-        language = input.language.value if input.language else "de"
+        language = input.language.value if input.language else None
+        keys = (input.endpoint, input.p256dh, input.auth, language)
         try:
             if input.booking_code:
                 booking = access_booking(input.booking_code, input.booking_token or "")
-                subscribe(input.endpoint, input.p256dh, input.auth, language, booking=booking)
+                do_subscribe_push(*keys, booking=booking)
             elif input.ticket:
                 held = access_held_ticket(input.ticket, input.ticket_token or "")
-                subscribe(input.endpoint, input.p256dh, input.auth, language, ticket=held.ticket)
+                do_subscribe_push(*keys, ticket=held.ticket)
+            elif input.waitlist_entry:
+                entry = access_entry(input.waitlist_entry, input.waitlist_token or "")
+                do_subscribe_push(*keys, waitlist_entry=entry)
             else:
                 return SubscribePushPayload(subscribed=False, errors=[])
         except BookingError as exc:

@@ -13,7 +13,12 @@ from backend.core.qr import qr_svg
 from backend.queue.devices import do_pair_device
 from backend.queue.models import QueueTicket as TicketModel
 from backend.queue.services import calling
-from backend.queue.services.tickets import IssuedTicket, do_check_in, do_draw_ticket
+from backend.queue.services.tickets import (
+    IssuedTicket,
+    WrongLocation,
+    do_check_in,
+    do_draw_ticket,
+)
 from backend.queue.state import position_of
 
 from ..args import described_input
@@ -97,6 +102,16 @@ class IssuedTicketResult:
 class IssueTicketPayload:
     ticket: IssuedTicketResult | None = strawberry.field(description="The ticket, unless errors.")
     errors: list[UserError] = strawberry.field(description="Why no ticket was issued.")
+    appointment_location_name: str | None = strawberry.field(
+        default=None,
+        description="With WRONG_LOCATION: the name of the location the booking belongs to, "
+        "so the kiosk can say where to go.",
+    )
+
+
+def _not_issued(exc: BookingError) -> IssueTicketPayload:
+    where = exc.location.name if isinstance(exc, WrongLocation) else None
+    return IssueTicketPayload(ticket=None, errors=user_errors(exc), appointment_location_name=where)
 
 
 @strawberry.type(description="Result of a queue action on one ticket.")
@@ -121,10 +136,9 @@ class PairDevicePayload:
     errors: list[UserError] = strawberry.field(description="Why pairing failed.")
 
 
-def _issued(info: Info, result: IssuedTicket) -> IssueTicketPayload:
+def _issued(result: IssuedTicket) -> IssueTicketPayload:
     ticket = result.ticket
     position, minutes = position_of(result.state(), str(ticket.pk))
-    url = info.context.request.build_absolute_uri(f"/t/{ticket.pk}") + f"#{result.status_token}"
     return IssueTicketPayload(
         ticket=IssuedTicketResult(
             id=strawberry.ID(str(ticket.pk)),
@@ -133,7 +147,7 @@ def _issued(info: Info, result: IssuedTicket) -> IssueTicketPayload:
             status_token=result.status_token,
             position=position,
             estimated_wait_minutes=minutes,
-            status_url=url,
+            status_url=result.status_url,
             issued_at=ticket.created_at,
         ),
         errors=[],
@@ -162,12 +176,12 @@ class QueueMutation:
     ) -> IssueTicketPayload:
         try:
             return _issued(
-                info, do_draw_ticket(input.service, input.location, actor_of(info), input.priority)
+                do_draw_ticket(input.service, input.location, actor_of(info), input.priority)
             )
         except PermissionDenied as exc:
             raise forbidden(exc) from exc
         except BookingError as exc:
-            return IssueTicketPayload(ticket=None, errors=user_errors(exc))
+            return _not_issued(exc)
 
     @strawberry.mutation(
         description="Check a booking in by its code or QR; it gets a ticket "
@@ -177,11 +191,11 @@ class QueueMutation:
         self, info: Info, input: Annotated[CheckInInput, Input("The booking.")]
     ) -> IssueTicketPayload:
         try:
-            return _issued(info, do_check_in(input.code, actor_of(info), input.location))
+            return _issued(do_check_in(input.code, actor_of(info), input.location))
         except PermissionDenied as exc:
             raise forbidden(exc) from exc
         except BookingError as exc:
-            return IssueTicketPayload(ticket=None, errors=user_errors(exc))
+            return _not_issued(exc)
 
     @strawberry.mutation(description="Sign in to a counter (and out of any other).")
     def sign_in_to_service_point(

@@ -18,6 +18,7 @@ from ..errors import as_public_error, forbidden
 from ..types.queue import (
     CounterQueue,
     HourCount,
+    OrganizationKind,
     QueueBoard,
     QueueStatsResult,
     ServicePoint,
@@ -45,6 +46,7 @@ def counter_queue_of(info: Info, location: str) -> CounterQueue:
         active=[StaffTicket(_model=t) for t in view.active],
         parked=[StaffTicket(_model=t) for t in view.parked],
         service_points=[ServicePoint(_model=p) for p in view.service_points],
+        organization_kind=OrganizationKind(view.location.organization.kind),
     )
 
 
@@ -85,6 +87,16 @@ class KioskConfig:
         description="Return to the start screen after this long without input "
         "(KIOSK_IDLE_TIMEOUT_SECONDS); warn first."
     )
+    organization_kind: OrganizationKind = strawberry.field(
+        description="Office or practice: a practice's kiosk registers patients "
+        "(registered / waiting / in treatment / done)."
+    )
+
+
+@strawberry.type(description="What a paired call display needs to know about itself.")
+class DisplayConfig:
+    location: strawberry.ID = strawberry.field(description="The display's location.")
+    name: str = strawberry.field(description="The device's name.")
 
 
 @strawberry.type
@@ -100,7 +112,18 @@ class KioskQuery:
             location=strawberry.ID(str(device.location_id)),
             name=device.name,
             idle_timeout_seconds=settings.KIOSK_IDLE_TIMEOUT_SECONDS,
+            organization_kind=OrganizationKind(device.location.organization.kind),
         )
+
+    @strawberry.field(
+        description="For a paired call display (device token): its location, so the TV's "
+        "address needs no ?location=. Displays may also run unpaired: the board is public."
+    )
+    def display_config(self, info: Info) -> DisplayConfig | None:
+        device = actor_of(info).device
+        if device is None or device.kind != "display":
+            return None
+        return DisplayConfig(location=strawberry.ID(str(device.location_id)), name=device.name)
 
 
 @strawberry.type
@@ -133,6 +156,7 @@ class QueueStatsQuery:
                     service_p50_minutes=s.service_p50_minutes,
                     target_minutes=s.target_minutes,
                     within_target_share=s.within_target_share,
+                    uncalled_over_target=s.uncalled_over_target,
                 )
                 for s in stats.services
             ],

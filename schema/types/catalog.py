@@ -148,6 +148,13 @@ class Organization:
     name: str = strawberry_django.field(description="Full name.")
     short_name: str = strawberry_django.field(description="Short display name.")
     website: str = strawberry_django.field(description="Website.")
+    privacy_url: str = strawberry_django.field(
+        description="The privacy policy (Datenschutzerklärung) the booking form links to; "
+        "empty when none is set."
+    )
+    imprint_url: str = strawberry_django.field(
+        description="The imprint (Impressum); empty when none is set."
+    )
     phone: str = strawberry_django.field(description="Phone number.")
     timezone: str = strawberry_django.field(description="Default IANA time zone.")
 
@@ -161,3 +168,17 @@ class Organization:
     @strawberry_django.field(description="How long a freed slot is held for a waitlist offer.")
     def waitlist_offer_minutes(self) -> int:
         return settings.WAITLIST_OFFER_MINUTES
+
+    @strawberry_django.field(
+        description="Whether SMS can be chosen as the notification channel "
+        "(bookAppointment refuses SMS with CHANNEL_UNAVAILABLE otherwise)."
+    )
+    def sms_enabled(self) -> bool:
+        return settings.SMS_ENABLED
+
+    @strawberry_django.field(
+        description="Whether the citizen's preferred channel decides how reminders go; when "
+        "false, every booking is reminded the deployment's way and forms need not ask."
+    )
+    def allow_channel_choice(self) -> bool:
+        return settings.ALLOW_CHANNEL_CHOICE

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
 
+from backend.catalog.models import Organization as OrganizationModel
 from backend.queue.models import QueueTicket as TicketModel
 from backend.queue.models import ServicePoint as ServicePointModel
 from backend.queue.state import position_of
 
 from ..enums import TicketSource, TicketStatusCode
+
+
+@strawberry.enum(
+    description="Who runs the queue; pages word the status chain by it: an office calls to "
+    "counters, a practice shows registered / waiting / in treatment / done."
+)
+class OrganizationKind(Enum):
+    MUNICIPALITY = OrganizationModel.Kind.MUNICIPALITY.value
+    PRACTICE = OrganizationModel.Kind.PRACTICE.value
 
 
 def _when(value: str | None) -> datetime.datetime | None:
@@ -100,6 +111,10 @@ class TicketStatus:
     called_at: datetime.datetime | None = strawberry.field(description="When it was called.")
     service: strawberry.ID | None = strawberry.field(description="The ticket's service.")
     location: strawberry.ID = strawberry.field(description="The ticket's location.")
+    organization_kind: OrganizationKind = strawberry.field(
+        description="Office or practice: a practice words the chain registered / waiting / "
+        "in treatment / done."
+    )
 
 
 def status_from_state(
@@ -118,6 +133,7 @@ def status_from_state(
         called_at=_when((entry or {}).get("called_at")),
         service=strawberry.ID(entry["service"]) if entry else None,
         location=strawberry.ID(state["location"]),
+        organization_kind=OrganizationKind(state["organization_kind"]),
     )
 
 
@@ -217,6 +233,9 @@ class CounterQueue:
     active: list[StaffTicket] = strawberry.field(description="Called or being served.")
     parked: list[StaffTicket] = strawberry.field(description="Parked tickets.")
     service_points: list[ServicePoint] = strawberry.field(description="The counters.")
+    organization_kind: OrganizationKind = strawberry.field(
+        description="Office or practice: the console words the status chain by it."
+    )
 
 
 @strawberry.type(description="Queue figures of one service on one day.")
@@ -229,12 +248,23 @@ class ServiceQueueStats:
     no_shows: int = strawberry.field(description="Called, but nobody came.")
     cancelled: int = strawberry.field(description="Left the queue.")
     no_show_rate: float | None = strawberry.field(description="No-shows per called ticket.")
-    wait_p50_minutes: float | None = strawberry.field(description="Median wait until called.")
-    wait_p90_minutes: float | None = strawberry.field(description="90th percentile wait.")
+    wait_p50_minutes: float | None = strawberry.field(
+        description="Median wait of called tickets until their first call (recalls do not "
+        "count; a checked-in booking waits from max(arrival, appointment start))."
+    )
+    wait_p90_minutes: float | None = strawberry.field(
+        description="90th percentile of the same waits."
+    )
     service_p50_minutes: float | None = strawberry.field(description="Median service time.")
     target_minutes: int | None = strawberry.field(description="The waiting-time target.")
     within_target_share: float | None = strawberry.field(
-        description="Share of called tickets called within the target (0–1)."
+        description="Share within the target (0–1): tickets first called within it, out of all "
+        "called tickets plus those never called that waited longer than the target "
+        "(gave up, or still waiting). Null without a target or tickets to judge."
+    )
+    uncalled_over_target: int = strawberry.field(
+        description="Tickets never called that waited longer than the target (they count "
+        "against withinTargetShare); 0 without a target."
     )
 
 

@@ -19,7 +19,10 @@ class WaitlistEntry:
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self._model.pk))
 
-    @strawberry.field(description="waiting, offered, booked, missed or left.")
+    @strawberry.field(
+        description="waiting, offered, booked, missed (an offer ran out), left, or expired "
+        "(the last day passed)."
+    )
     def status(self) -> str:
         return self._model.status
 
@@ -43,10 +46,15 @@ class WaitlistEntry:
     def offer_start(self) -> datetime.datetime | None:
         return self._model.offer_start if self._model.status == "offered" else None
 
-    @strawberry.field(description="The offered slot's location.")
+    @strawberry.field(
+        description="The location of the slot offered (or booked, or missed); null while "
+        "waiting, also after declining an offer."
+    )
     def offer_location(self) -> strawberry.ID | None:
         location_id = self._model.offer_location_id
-        return strawberry.ID(str(location_id)) if location_id else None
+        if self._model.status == "waiting" or not location_id:
+            return None
+        return strawberry.ID(str(location_id))
 
     @strawberry.field(description="Until when the offer can be confirmed.")
     def offer_expires_at(self) -> datetime.datetime | None:

@@ -46,7 +46,8 @@ def book(gql, service_obj, location_obj, start_at, **extra):
     return gql.data(BOOK, variables)["bookAppointment"]
 
 
-def test_direct_booking_returns_code_and_token_and_takes_one_seat(gql, demo):
+def test_direct_booking_returns_code_and_token_and_takes_one_seat(gql, demo, settings):
+    settings.SMS_ENABLED = True
     day = working_day()
     start = at(day, 9, 0)
     assert remaining_at(gql, demo.ausweis, demo.rathaus, day, start) == 2
@@ -221,7 +222,8 @@ def test_idempotency_key_replays_the_first_result(gql, demo):
         "naive-time",
     ],
 )
-def test_bad_input_is_a_typed_error_and_books_nothing(gql, demo, overrides, errors):
+def test_bad_input_is_a_typed_error_and_books_nothing(gql, demo, settings, overrides, errors):
+    settings.SMS_ENABLED = True  # so that SMS without a phone is about the phone
     start = at(working_day(), 9, 0)
     result = book(gql, demo.ausweis, demo.rathaus, start, **overrides)
     assert result == {"booking": None, "manageToken": None, "replayed": False, "errors": errors}

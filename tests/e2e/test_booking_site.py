@@ -1,23 +1,29 @@
 """The citizen site through its pages: booking in German and in Arabic (right to left, at
 320 px without horizontal scrolling), the manage link (reschedule, then cancel: both slots
-are free again), a booking with the keyboard alone, and axe-core on every step in all five
-languages with default and high contrast."""
+are free again), a booking with the keyboard alone, axe-core on every step in all five
+languages with default and high contrast, "more time" for the held slot, "any location —
+soonest first", and axe-core on the waitlist page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from backend.bookings.models import Booking, Hold
+from backend.catalog.models import Closure
 from tests.e2e.conftest import axe_violations, describe_violations
 from tests.e2e.helpers import (
     book_through_steps,
     choose_day,
     choose_slot,
     earliest_changeable_day,
+    fill_details,
     focused_matches,
     free_slots,
+    graphql,
     instant,
     no_horizontal_overflow,
     tab_to,
@@ -212,3 +218,173 @@ def test_every_step_is_accessible(live_server_e2e, demo, a11y_page, lang):
         page.get_by_test_id("reschedule").click()
         expect(page.get_by_test_id("day-list-item").first).to_be_visible()
         check("manage page, reschedule")
+
+
+# --- more time for the held slot (WCAG 2.2.1) ----------------------------------------------------
+
+
+def test_more_time_in_the_countdown_warning_extends_the_hold(live_server_e2e, demo, page):
+    """The page's clock is Playwright's: 8½ minutes pass in the browser in an instant, while the
+    server's hold (10 minutes) has hardly begun. The warning shows "More time"; the new
+    countdown is the server's (expiresInSeconds), not the device's clock."""
+    page.clock.install()
+    page.goto(f"{live_server_e2e.url}/?lang=de")
+    choose_location_and_service = (
+        f'[data-testid="location-option"][data-location-slug="{LOCATION}"]',
+        f'[data-testid="service-option"][data-service-slug="{SERVICE}"]',
+    )
+    for selector in choose_location_and_service:
+        page.locator(selector).click()
+    choose_day(page, earliest_changeable_day())
+    choose_slot(page)
+    countdown = page.get_by_test_id("hold-countdown")
+    expect(countdown).to_have_attribute("data-seconds", re.compile(r"^(59\d|600)$"))
+    warning = page.get_by_test_id("hold-warning")
+    expect(warning).to_be_hidden()
+    held = Hold.objects.get()
+    first_expiry = held.expires_at
+
+    # SMS is off on this server: the form offers e-mail or nothing; the privacy notice links.
+    options = page.get_by_test_id("channel").locator("option")
+    assert options.evaluate_all("(os) => os.map((o) => o.value)") == ["EMAIL", "NONE"]
+    policy = page.locator("form .privacy").get_by_test_id("privacy-policy-link")
+    expect(policy).to_have_attribute("href", "https://www.musterhausen.de/datenschutz")
+    expect(policy).to_have_attribute("target", "_blank")
+    expect(policy).to_contain_text("(öffnet in neuem Fenster)")
+
+    page.clock.fast_forward("08:30")
+    expect(warning).to_be_visible()
+    expect(countdown).to_have_attribute("data-seconds", re.compile(r"^[89]\d$"))
+    page.get_by_test_id("hold-extend").click()
+
+    expect(warning).to_be_hidden()
+    expect(countdown).to_have_attribute("data-seconds", re.compile(r"^(59\d|600)$"))
+    expect(page.get_by_test_id("hold-extend-status")).to_have_text(
+        re.compile(r"^Ihre Reservierung ist verlängert: noch 10 Minuten\.$")
+    )
+    assert focused_matches(page, '[data-testid="hold-countdown"]')
+    held.refresh_from_db()
+    assert held.expires_at > first_expiry
+
+    # The booking still goes through on the extended hold, and says how it is confirmed.
+    page.get_by_test_id("name").fill("Erika Mustermann")
+    page.get_by_test_id("email").fill("erika@example.com")
+    page.get_by_test_id("channel").select_option("NONE")
+    page.get_by_test_id("privacy-consent").check()
+    page.get_by_test_id("confirm").click()
+    expect(page.get_by_test_id("sent-to")).to_have_text(
+        "Wir haben Ihnen eine Bestätigung an \u2066erika@example.com\u2069 geschickt. "
+        "Erinnerungen bekommen Sie wie gewünscht keine."
+    )
+
+
+# --- any location, soonest first ----------------------------------------------------------------
+
+
+def test_any_location_lists_the_soonest_first_and_books_there(live_server_e2e, demo, page):
+    """The Rathaus is closed for three weeks: the Bezirksamt Nord comes first, and the booking
+    made from its entry is at the Bezirksamt Nord."""
+    today = dt.date.today()
+    Closure.objects.create(
+        location=demo.rathaus,
+        first_day=today,
+        last_day=today + dt.timedelta(days=21),
+        reason="Umbau",
+    )
+    page.goto(f"{live_server_e2e.url}/?lang=de")
+    page.locator('[data-testid="any-location"][data-org-slug="musterhausen"]').click()
+    page.locator('[data-testid="service-option"][data-service-slug="personalausweis"]').click()
+
+    options = page.get_by_test_id("soonest-option")
+    expect(options).to_have_count(2)
+    listed = options.evaluate_all(
+        "(els) => els.map((e) => ({location: e.dataset.locationId, start: e.dataset.start}))"
+    )
+    assert [o["location"] for o in listed] == [str(demo.nord.pk), str(demo.rathaus.pk)]
+    assert instant(listed[0]["start"]) < instant(listed[1]["start"])
+    assert instant(listed[1]["start"]).date() > today + dt.timedelta(days=21)
+
+    options.first.click()
+    start = choose_slot(page)
+    assert instant(start).date() == instant(listed[0]["start"]).date()
+    fill_details(page, "Erika Mustermann", "erika@example.com")
+    page.get_by_test_id("confirm").click()
+    code = page.get_by_test_id("booking-code")
+    expect(code).to_have_text(CODE)
+    booking = Booking.objects.get(code=code.inner_text())
+    assert (booking.location, booking.service) == (demo.nord, demo.ausweis)
+    assert booking.starts_at == instant(start)
+
+
+# --- the waitlist page --------------------------------------------------------------------------
+
+JOIN = """mutation($input: JoinWaitlistInput!) {
+  joinWaitlist(input: $input) { entry { id } token errors { code } } }"""
+
+
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_the_waitlist_page_is_accessible(live_server_e2e, demo, a11y_page, lang):
+    first = dt.date.today() + dt.timedelta(days=1)
+    joined = graphql(
+        live_server_e2e,
+        JOIN,
+        {
+            "input": {
+                "service": str(demo.kfz.pk),
+                "location": str(demo.rathaus.pk),
+                "firstDay": first.isoformat(),
+                "lastDay": (first + dt.timedelta(days=13)).isoformat(),
+                "name": NAMES[lang],
+                "email": "wartend@example.com",
+                "language": lang.upper(),
+            }
+        },
+    )["joinWaitlist"]
+    assert joined["errors"] == []
+    page = a11y_page
+    for contrast in ("default", "high"):
+        query = f"?lang={lang}" + ("&contrast=high" if contrast == "high" else "")
+        page.goto(
+            f"{live_server_e2e.url}/waitlist/{joined['entry']['id']}{query}#{joined['token']}"
+        )
+        expect(page.get_by_test_id("waitlist-status")).to_have_attribute("data-status", "waiting")
+        expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
+        assert_accessible(page, f"waitlist page, {lang}, {contrast} contrast")
+        page.get_by_test_id("waitlist-leave").click()
+        expect(page.get_by_test_id("waitlist-leave-confirm")).to_be_visible()
+        assert_accessible(page, f"waitlist page, leave dialog, {lang}, {contrast} contrast")
+
+
+# --- the manage page's language is the booking's -----------------------------------------------
+
+BOOK_DIRECT = """mutation($input: BookAppointmentInput!) {
+  bookAppointment(input: $input) { booking { code } manageUrl errors { code } } }"""
+
+
+def test_switching_language_on_the_manage_page_moves_the_messages(live_server_e2e, demo, page):
+    day = earliest_changeable_day()
+    start = min(free_slots(live_server_e2e, demo.kfz, demo.rathaus, day))
+    made = graphql(
+        live_server_e2e,
+        BOOK_DIRECT,
+        {
+            "input": {
+                "service": str(demo.kfz.pk),
+                "location": str(demo.rathaus.pk),
+                "start": start.isoformat(),
+                "name": "Erika Mustermann",
+                "email": "erika@example.com",
+                "language": "DE",
+            }
+        },
+    )["bookAppointment"]
+    page.goto(made["manageUrl"])
+    expect(page.get_by_test_id("manage-status")).to_have_attribute("data-status", "CONFIRMED")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+
+    page.get_by_test_id("lang-uk").click()
+
+    expect(page.get_by_test_id("manage-notice")).to_have_text(
+        "Відтепер повідомлення щодо цього запису надходитимуть цією мовою."
+    )
+    assert Booking.objects.get(code=made["booking"]["code"]).language == "uk"

@@ -2,7 +2,8 @@
 app is on http://127.0.0.1:<port>) includes embed.js. A listed origin gets a titled iframe
 that follows its content's height and books with source EMBED, in a third-party context
 where the browser blocks cookies and storage; an origin not listed gets no widget at all
-(CSP frame-ancestors).
+(CSP frame-ancestors). A portal may name its organization instead of a location (data-org).
+axe-core checks every step of the widget in German and Arabic.
 
 Third-party cookies: Debian's Chromium (156) already blocks them, and with them third-party
 storage, in a default Playwright context; the test asks for it once more over CDP
@@ -23,6 +24,7 @@ import pytest
 from playwright.sync_api import Frame, Page, expect
 
 from backend.bookings.models import Booking
+from tests.e2e.conftest import axe_violations, describe_violations
 from tests.e2e.helpers import book_through_steps, earliest_changeable_day, watch_test_browser
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +43,7 @@ PORTAL_PAGE = """<!doctype html>
 <body>
 <h1>Stadtportal Musterhausen</h1>
 <p>Termine im Rathaus:</p>
-<script src="{app}/embed.js" data-location="rathaus" data-lang="de" async></script>
+<script src="{app}/embed.js" {attributes} async></script>
 <footer>Impressum</footer>
 </body>
 </html>
@@ -57,10 +59,12 @@ STORAGE_PROBE = """async () => {
 
 
 @contextmanager
-def portal(app_url: str) -> Iterator[str]:
+def portal(
+    app_url: str, attributes: str = 'data-location="rathaus" data-lang="de"'
+) -> Iterator[str]:
     """A tiny portal page on its own loopback port; yields its origin, http://localhost:<port>
     (another host than the app's 127.0.0.1, so another origin and another site)."""
-    body = PORTAL_PAGE.format(app=app_url).encode()
+    body = PORTAL_PAGE.format(app=app_url, attributes=attributes).encode()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
@@ -180,3 +184,42 @@ def test_a_portal_not_listed_gets_no_widget(live_server_e2e, demo, page):
         frame.wait_for_url("chrome-error://**")
         expect(frame.locator("#flow")).to_have_count(0)
         expect(frame.get_by_test_id("service-option")).to_have_count(0)
+
+
+def test_a_portal_names_its_organization_with_data_org(live_server_e2e, demo, page):
+    """data-org: the widget starts with the organization's locations; its portals may frame it."""
+    app = live_server_e2e.url
+    with portal(app, 'data-org="musterhausen" data-lang="ar"') as origin:
+        allow_embedding(demo, origin)
+        page.goto(origin + "/")
+        iframe = page.locator("iframe")
+        expect(iframe).to_have_attribute("title", "حجز موعد عبر الإنترنت")
+        query = urlencode({"org": "musterhausen", "lang": "ar", "origin": origin})
+        expect(iframe).to_have_attribute("src", f"{app}/embed?{query}")
+        frame = embed_frame(page, app)
+        options = frame.get_by_test_id("location-option")
+        expect(options).to_have_count(2)
+        slugs = options.evaluate_all("(els) => els.map((e) => e.dataset.locationSlug)")
+        assert sorted(slugs) == ["ba-nord", "rathaus"]  # Musterhausen's only, not the practice's
+        expect(frame.locator("html")).to_have_attribute("dir", "rtl")
+
+
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_every_step_of_the_widget_is_accessible(live_server_e2e, demo, a11y_page, lang):
+    """/embed as the iframe loads it, step by step (axe runs in the widget's own document)."""
+    page = a11y_page
+    page.goto(f"{live_server_e2e.url}/embed?location=rathaus&lang={lang}")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+
+    def check(step: str) -> None:
+        violations = axe_violations(page)
+        assert violations == [], f"embed, {lang}, {step}:\n{describe_violations(violations)}"
+
+    book_through_steps(
+        page,
+        location=None,
+        service="personalausweis",
+        not_before=earliest_changeable_day(),
+        name="فاطمة الزهراء" if lang == "ar" else "Erika Mustermann",
+        on_step=check,
+    )

@@ -6,14 +6,21 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from backend.accounts.actors import Actor
+from backend.accounts.models import StaffMember
+from backend.accounts.staff import create_staff
+from backend.accounts.tokens import hash_secret, new_secret
+from backend.catalog.models import Service
 from backend.queue.devices import new_pairing_code
-from backend.queue.models import Device
+from backend.queue.models import Device, QueueTicket, ServicePoint
 from backend.queue.services.tickets import do_draw_ticket
+from backend.queue.state import local_today
 from tests.e2e import conftest as e2e
 from tests.e2e.conftest import axe_violations, describe_violations
 from tests.e2e.helpers import (
@@ -52,8 +59,8 @@ def pairing_code(office: Office) -> str:
     return new_pairing_code(device)
 
 
-def pair_kiosk(page: Page, url: str, code: str) -> None:
-    page.goto(url + "/kiosk")
+def pair_kiosk(page: Page, url: str, code: str, query: str = "") -> None:
+    page.goto(url + "/kiosk" + (f"?{query}" if query else ""))
     code_input = page.get_by_test_id("pairing-code")
     expect(code_input).to_be_visible()
     code_input.press_sequentially(code)
@@ -69,7 +76,15 @@ def draw_ticket(page: Page, office: Office) -> tuple[str, str]:
     expect(number).to_have_text(re.compile(r"^W\d+$"))
     status_url = page.get_by_test_id("issued-qr").get_attribute("data-status-url")
     assert status_url and "/t/" in status_url and "#" in status_url, status_url
-    return number.inner_text().strip(), status_url
+    return number.inner_text().strip(), on_test_server(page, status_url)
+
+
+def on_test_server(page: Page, status_url: str) -> str:
+    """The printed link points at PUBLIC_BASE_URL (the server's default, not this test
+    server's port): open its path and token on the server under test."""
+    link = urlsplit(status_url)
+    here = urlsplit(page.url)
+    return urlunsplit((here.scheme, here.netloc, link.path, "", link.fragment))
 
 
 def console_log_in(page: Page, url: str) -> None:
@@ -89,8 +104,8 @@ def console_sign_in(page: Page, office: Office) -> None:
     expect(page.get_by_test_id("call-next")).to_be_visible()
 
 
-def open_display(page: Page, url: str, office: Office) -> None:
-    page.goto(f"{url}/display/queue?location={office.location.pk}")
+def open_display(page: Page, url: str, office: Office, query: str = "") -> None:
+    page.goto(f"{url}/display/queue?location={office.location.pk}" + (f"&{query}" if query else ""))
     # the first state is there (the board leaves aria-busy) and the socket is up
     expect(page.locator("#main")).not_to_have_attribute("aria-busy", "true")
     expect(page.locator("html")).to_have_attribute("data-connection", "online")
@@ -188,7 +203,9 @@ def test_the_display_shows_offline_and_recovers_by_itself(
         e2e._stop(server)
 
 
-def assert_accessible(page: Page, where: str) -> None:
+def assert_accessible(page: Page, where: str, look: str | None = None) -> None:
+    for name, value in LOOK_ATTRIBUTES.get(look, {}).items():
+        expect(page.locator("html")).to_have_attribute(name, value)
     violations = axe_violations(page)
     assert violations == [], f"{where}:\n{describe_violations(violations)}"
 
@@ -230,3 +247,194 @@ def test_queue_screens_have_no_serious_accessibility_violations(live_server_e2e,
     open_display(page, url, office)
     expect(page.get_by_test_id("board-called-item")).to_have_count(1)
     assert_accessible(page, "call display with a call")
+
+
+# The other looks the pages offer (seed 000's URL parameters): every screen once per look.
+LOOKS = {
+    "dark": "theme=dark",
+    "kommune": "theme=kommune",
+    "arabic-rtl-xlarge": "lang=ar&font_size=xlarge",
+}
+# what each look sets on <html>
+LOOK_ATTRIBUTES = {
+    "dark": {"data-theme": "dark"},
+    "kommune": {"data-theme": "kommune"},
+    "arabic-rtl-xlarge": {"lang": "ar", "dir": "rtl", "data-font-size": "xlarge"},
+}
+
+
+def with_query(link: str, query: str) -> str:
+    """The ticket link with the look's parameters (before the #token)."""
+    parts = urlsplit(link)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_queue_screens_in_every_look_have_no_serious_accessibility_violations(
+    live_server_e2e, office, a11y_page, look
+):
+    url, page, query = live_server_e2e.url, a11y_page, LOOKS[look]
+    open_display(page, url, office, query)
+    assert_accessible(page, f"{look}: call display", look)
+
+    pair_kiosk(page, url, pairing_code(office), query)
+    assert_accessible(page, f"{look}: kiosk home", look)
+    page.get_by_test_id("checkin-start").click()
+    page.get_by_test_id("checkin-code").fill("ZZZ-ZZZ")
+    page.get_by_test_id("checkin-submit").click()
+    expect(page.locator("#checkin-error")).to_be_visible()
+    assert_accessible(page, f"{look}: kiosk, check-in refused", look)
+    page.locator('#screen-checkin [data-action="home"]').click()
+    _number, status_url = draw_ticket(page, office)
+    assert_accessible(page, f"{look}: kiosk, issued ticket", look)
+
+    page.goto(with_query(status_url, query))
+    expect(page.locator("#ticket-card")).to_have_attribute("data-status", "WAITING")
+    assert_accessible(page, f"{look}: ticket page", look)
+
+    page.goto(f"{url}/staff/?{query}")
+    page.get_by_test_id("login-username").fill(CLERK)
+    page.get_by_test_id("login-password").fill(PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    console_sign_in(page, office)
+    page.get_by_test_id("call-next").click()
+    expect(page.get_by_test_id("current-ticket")).to_have_attribute("data-status", "CALLED")
+    assert_accessible(page, f"{look}: console, ticket called", look)
+
+    open_display(page, url, office, query)
+    expect(page.get_by_test_id("board-called-item")).to_have_count(1)
+    assert_accessible(page, f"{look}: call display with a call", look)
+
+
+def test_the_display_explains_its_set_up_and_asks_for_sound_in_its_language(
+    live_server_e2e, a11y_page
+):
+    """Without a location the board shows how to set it up, with Chromium's autoplay flag for
+    a TV nobody touches; while the browser blocks sound, the button asking for it speaks the
+    board's language."""
+    page = a11y_page
+    page.goto(f"{live_server_e2e.url}/display/queue?lang=tr")
+    help_box = page.get_by_test_id("display-help")
+    expect(help_box).to_be_visible()
+    expect(help_box.locator("h2")).to_have_text("Çağrı ekranını kurma")
+    expect(page.get_by_test_id("help-command")).to_have_text(
+        re.compile(r"^chromium --kiosk --autoplay-policy=no-user-gesture-required \"http")
+    )
+    sound = page.get_by_test_id("enable-audio")
+    expect(sound).to_be_visible()  # headless Chromium runs without the autoplay flag
+    expect(sound).to_have_accessible_name("Sesi aç")
+    expect(sound).to_have_accessible_description(
+        "Tarayıcı, sesi ancak bir girişten sonra çalar. Herhangi bir tuş da sesi açar."
+    )
+    assert_accessible(page, "call display: set-up help")
+    sound.click()
+    expect(sound).to_be_hidden()
+
+
+def test_a_display_pairs_with_the_code_a_kiosk_refused(live_server_e2e, office, context):
+    """A display's code typed on a kiosk is refused without being used up; the TV opens
+    /display/queue?pair=<code> once and from then on knows its location by its token."""
+    url = live_server_e2e.url
+    tv = Device.objects.create(location=office.location, kind=Device.Kind.DISPLAY, name="TV")
+    code = new_pairing_code(tv)
+
+    kiosk = context.new_page()
+    kiosk.goto(url + "/kiosk")
+    kiosk.get_by_test_id("pairing-code").fill(code)
+    kiosk.get_by_test_id("pairing-submit").click()
+    expect(kiosk.locator("#pairing-error")).to_have_text(
+        "Dieser Code ist für eine Aufrufanzeige, nicht für ein Terminal."
+    )
+
+    display = context.new_page()
+    display.goto(f"{url}/display/queue?pair={code}")
+    expect(display.locator("#location-name")).to_have_text(office.location.name)
+    expect(display.locator("html")).to_have_attribute("data-connection", "online")
+    expect(display).to_have_url(f"{url}/display/queue")  # the used code left the address
+    display.reload()
+    expect(display.locator("#location-name")).to_have_text(office.location.name)
+    tv.refresh_from_db()
+    assert tv.paired_at is not None and tv.pairing_code_hash == ""
+
+
+def test_the_transfer_dialog_offers_only_counters_that_handle_the_service(
+    live_server_e2e, office, page
+):
+    other = Service.objects.create(
+        organization=office.location.organization,
+        slug="other",
+        name="Gewerbe",
+        duration_minutes=5,
+        queue_prefix="G",
+    )
+    other.locations.set([office.location])
+    trade_desk = ServicePoint.objects.create(location=office.location, name="Gewerbeschalter")
+    trade_desk.services.set([other])
+    kiosk = Device.objects.create(location=office.location, kind=Device.Kind.KIOSK, name="K")
+    actor = Actor(None, "device", office.location.organization_id, kiosk)
+    do_draw_ticket(str(office.service.pk), str(office.location.pk), actor)
+
+    console_log_in(page, live_server_e2e.url)
+    console_sign_in(page, office)
+    page.get_by_test_id("call-next").click()
+    expect(page.get_by_test_id("current-ticket")).to_have_attribute("data-status", "CALLED")
+    page.get_by_test_id("transfer").click()
+    counters = page.get_by_test_id("transfer-counter").locator("option")
+    # the walk-in service: the trade desk could never call it
+    expect(counters).to_have_text(["– jeder passende Schalter –", COUNTER])
+    page.get_by_test_id("transfer-service").select_option(str(other.pk))
+    expect(counters).to_have_text(["– jeder passende Schalter –", "Gewerbeschalter", COUNTER])
+
+
+def test_a_practice_words_the_chain_registered_waiting_in_treatment(live_server_e2e, demo, context):
+    """The demo practice "Praxis Dr. Sommer": its kiosk registers patients, and the patient's
+    page and the console say Angemeldet, Wartet auf Behandlung, In Behandlung instead of the
+    office's words."""
+    url, praxis = live_server_e2e.url, demo.practice_site
+    assert praxis.name == "Praxis Dr. Sommer"
+    room = ServicePoint.objects.create(
+        location=praxis, name="Sprechzimmer 1", kind=ServicePoint.Kind.ROOM
+    )
+    create_staff("mfa", "mfa@example.com", praxis, [], StaffMember.Role.COUNTER_STAFF, PASSWORD)
+    # A registered patient (made directly: the demo practice's hours may be over when this runs)
+    token = new_secret()
+    ticket = QueueTicket.objects.create(
+        location=praxis,
+        service=demo.consult,
+        day=local_today(praxis),
+        prefix="S",
+        number=1,
+        queued_at=timezone.now(),
+        status_token_hash=hash_secret(token),
+    )
+
+    kiosk = context.new_page()
+    device = Device.objects.create(location=praxis, kind=Device.Kind.KIOSK, name="Anmeldung")
+    pair_kiosk(kiosk, url, new_pairing_code(device))
+    expect(kiosk.get_by_test_id("draw-start")).to_contain_text("Ohne Termin anmelden")
+
+    patient = context.new_page()
+    patient.goto(f"{url}/t/{ticket.pk}#{token}")
+    expect(patient.get_by_test_id("ticket-status")).to_have_text("Angemeldet")
+    expect(patient.locator("#ticket-explain")).to_contain_text("im Wartezimmer Platz")
+
+    staff_context = patient.context.browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
+    watch(staff_context)
+    try:
+        console = staff_context.new_page()
+        console.goto(url + "/staff/")
+        console.get_by_test_id("login-username").fill("mfa")
+        console.get_by_test_id("login-password").fill(PASSWORD)
+        console.get_by_test_id("login-submit").click()
+        console.get_by_test_id("counter-select").select_option(str(room.pk))
+        console.get_by_test_id("counter-sign-in").click()
+        console.get_by_test_id("call-next").click()
+        current = console.get_by_test_id("current-ticket")
+        expect(current.locator(".current-status")).to_have_text("Wartet auf Behandlung")
+        expect(patient.get_by_test_id("ticket-status")).to_have_text("Wartet auf Behandlung")
+        expect(patient.get_by_test_id("ticket-counter")).to_have_text("Sprechzimmer 1")
+        console.get_by_test_id("start").click()
+        expect(current.locator(".current-status")).to_have_text("In Behandlung")
+        expect(patient.get_by_test_id("ticket-status")).to_have_text("In Behandlung")
+    finally:
+        staff_context.close()

@@ -196,9 +196,12 @@ JSON = {"Content-Type": "application/json"}
 SMS_USER, SMS_SECRET = "token-id-42", "s3cret-token"
 
 
+SIPGATE_EXTENSIONS = {"s0", "s2"}  # the account's SMS extensions
+
+
 def _sipgate(fake: FakeServer, request: Request) -> Reply:
     """POST /v2/sessions/sms, JSON {smsId, recipient, message}, basic auth tokenId:token;
-    answers 204 No Content."""
+    smsId is one of the account's SMS extensions ("s0"), else 403; answers 204 No Content."""
     if request.path != "/v2/sessions/sms":
         return Reply(404, b'{"error":"not found"}', JSON)
     if request.basic_auth() != (SMS_USER, SMS_SECRET):
@@ -206,6 +209,8 @@ def _sipgate(fake: FakeServer, request: Request) -> Reply:
     body = request.json()
     if set(body) != {"smsId", "recipient", "message"}:
         return Reply(400, b'{"error":"bad request"}', JSON)
+    if body["smsId"] not in SIPGATE_EXTENSIONS:
+        return Reply(403, b"", {})
     return Reply(204)
 
 
@@ -365,6 +370,8 @@ def vapid_key(settings, tmp_path):
     send_test_push create it on first use)."""
     settings.VAPID_KEY_FILE = tmp_path / "vapid_private.pem"
     settings.VAPID_SUBJECT = "mailto:termine@musterhausen.example"
+    # The local fake push service is http on 127.0.0.1: allowed only like this (dev, tests).
+    settings.PUSH_ALLOW_INSECURE_ENDPOINTS = True
     return settings.VAPID_KEY_FILE
 
 

@@ -116,3 +116,20 @@ def offer_link(text: str) -> tuple[str, str]:
     """(entry id, token) from the link in an offer e-mail."""
     [match] = {m.group(0): m for m in OFFER_LINK.finditer(text)}.values()
     return match["entry"], match["token"]
+
+
+DECLINE_OFFER = f"""
+mutation Decline($input: WaitlistEntryInput!) {{
+  declineWaitlistOffer(input: $input) {{ {ENTRY_FIELDS} errors {{ code field }} }}
+}}"""
+
+
+def subscribe_push(gql, browser, **subject) -> dict:
+    """subscribePush for `browser` (its endpoint and keys) about a booking, ticket or entry."""
+    variables = {"input": {**browser.subscription(), **subject}}
+    return gql.data(SUBSCRIBE_PUSH, variables)["subscribePush"]
+
+
+def manage(made: dict) -> dict:
+    """The code and token of a booking, as the manage link carries them."""
+    return {"code": made["booking"]["code"], "token": made["manageToken"]}

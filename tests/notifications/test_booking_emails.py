@@ -93,3 +93,50 @@ def test_a_job_that_runs_twice_sends_once(gql, demo, smtp, django_capture_on_com
     send_booking_message.call_local(booking_id, "booking_confirmation")
     assert len(smtp.messages) == 1
     assert made["booking"]["code"]
+
+
+def calendar_of(message) -> tuple[Calendar, object]:
+    """The termin.ics attachment, parsed: (calendar, its one VEVENT)."""
+    [part] = [p for p in message.iter_attachments() if p.get_filename() == "termin.ics"]
+    calendar = Calendar.from_ical(part.get_content())
+    [event] = calendar.walk("VEVENT")
+    return calendar, event
+
+
+def test_the_calendar_file_is_updated_on_a_move_and_removed_on_cancellation(
+    gql, demo, smtp, django_capture_on_commit_callbacks
+):
+    made = book(gql, demo, django_capture_on_commit_callbacks, language="EN")
+    code, token = made["booking"]["code"], made["manageToken"]
+    with django_capture_on_commit_callbacks(execute=True):
+        new_start = at(working_day(), 10, 15)
+        gql.data(RESCHEDULE, {"input": {"code": code, "token": token, "newStart": new_start}})
+    with django_capture_on_commit_callbacks(execute=True):
+        gql.data(CANCEL, {"input": {"code": code, "token": token}})
+
+    confirmed, moved, cancelled = (calendar_of(m) for m in smtp.messages)
+    uid = f"{made['booking']['id']}@vorzimmer"
+    summary = [
+        (
+            str(calendar["method"]),
+            str(event["uid"]),
+            event.decoded("sequence"),
+            str(event["status"]),
+            event.decoded("dtstart"),
+            len(event.walk("VALARM")),
+        )
+        for calendar, event in (confirmed, moved, cancelled)
+    ]
+    assert summary == [
+        ("PUBLISH", uid, 0, "CONFIRMED", dt.datetime.fromisoformat(at(working_day(), 9, 45)), 1),
+        ("PUBLISH", uid, 1, "CONFIRMED", dt.datetime.fromisoformat(new_start), 1),
+        ("CANCEL", uid, 2, "CANCELLED", dt.datetime.fromisoformat(new_start), 0),
+    ]
+    _calendar, event = cancelled
+    assert str(event["organizer"]) == "mailto:termine@localhost"
+    assert str(event["attendee"]) == "mailto:ayse@example.com"
+    content_types = [
+        part.get_content_type() + "; method=" + part.get_param("method")
+        for part in smtp.messages[2].iter_attachments()
+    ]
+    assert content_types == ["text/calendar; method=CANCEL"]  # no QR code for a cancellation

@@ -37,6 +37,7 @@ def run(*args) -> str:
         ("booking_reminder", "en", "Reminder: your appointment on "),
         ("booking_cancellation", "tr", "Randevu iptal edildi: "),
         ("booking_rescheduled", "de", "Termin verschoben auf "),
+        ("waitlist_notification", "en", "An appointment has become free: "),
     ],
 )
 def test_send_test_email(template, language, subject, demo, smtp):
@@ -45,7 +46,11 @@ def test_send_test_email(template, language, subject, demo, smtp):
     [message] = smtp.messages
     assert message["To"] == "pruefung@example.com"
     assert smtp.subjects()[0].startswith(subject)
-    assert "TES-T23" in smtp.text() or template == "booking_cancellation"
+    if template == "waitlist_notification":  # the offer's one-click link, no booking code
+        assert "Confirm this appointment" in smtp.text()
+        assert "https://example.invalid/waitlist/sample#token" in smtp.text()
+    else:
+        assert "TES-T23" in smtp.text() or template == "booking_cancellation"
 
 
 def test_send_test_email_reports_a_failure(demo, smtp, settings):
@@ -60,7 +65,7 @@ def test_send_test_sms(sms_provider, db):
     [request] = fake.requests
     assert request.basic_auth() == (SMS_USER, SMS_SECRET)
     assert request.json() == {
-        "smsId": "Musterhsn",
+        "smsId": "s0",  # sipgate's SMS extension (SIPGATE_SMS_ID), not a name
         "recipient": "+4915123456789",
         "message": "Test von Musterhsn: SMS funktioniert.",
     }

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 import pytest
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 
 from backend.notifications.bookings import send_due_reminders
@@ -68,7 +70,9 @@ def test_no_canary_in_any_log_record(
     with committed():
         made = book(gql, demo, day, 9, 45, name=NAME, email=EMAIL, phone=PHONE, channel="SMS")
     code, token = made["booking"]["code"], made["manageToken"]
-    browser = push_service.browser("canary")
+    # The endpoint path is the push service's random token, not the citizen's input (urllib3
+    # logs request URLs at DEBUG): named neutrally, so only real canaries are looked for.
+    browser = push_service.browser("browser-1")
     subscribe = {**browser.subscription(), "bookingCode": code, "bookingToken": token}
     gql.data(SUBSCRIBE_PUSH, {"input": subscribe})
     call_command("process_email_queue", "--verbose")
@@ -119,3 +123,50 @@ def test_no_canary_in_any_log_record(
         text = formatter.format(record) + repr(record.args) + repr(record.__dict__)
         leaked = [canary for canary in CANARIES if canary.lower() in text.lower()]
         assert not leaked, (leaked, record.name, formatter.format(record))
+
+
+def assert_no_canary(caplog) -> None:
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s %(pathname)s")
+    for record in caplog.records:
+        if record.name.startswith(FAKES):
+            continue
+        text = formatter.format(record) + repr(record.args) + repr(record.__dict__)
+        leaked = [canary for canary in CANARIES if canary.lower() in text.lower()]
+        assert not leaked, (leaked, record.name, formatter.format(record))
+
+
+class QuotingBackend(BaseEmailBackend):
+    """An e-mail backend that fails in a way nobody expected, quoting the recipient (as
+    many libraries' exceptions do)."""
+
+    def send_messages(self, email_messages):
+        raise RuntimeError(f"cannot deliver to {email_messages[0].to[0]}")
+
+
+def test_an_unexpected_failure_is_logged_without_its_message(
+    gql, demo, committed, settings, everything_logged
+):
+    settings.EMAIL_BACKEND = f"{__name__}.QuotingBackend"
+    with committed():
+        book(gql, demo, working_day(), 9, 45, name=NAME, email=EMAIL)
+
+    delivery = Delivery.objects.get()
+    assert delivery.status == "failed"  # retried later, like any failure for now
+    assert re.fullmatch(r"RuntimeError at email\.py:\d+", delivery.last_error)
+    failed_runs = [r for r in everything_logged.records if r.getMessage().startswith("Unhandled")]
+    assert len(failed_runs) == 1 and failed_runs[0].exc_info is not None
+    assert_no_canary(everything_logged)
+
+
+def test_the_console_sms_backend_prints_neither_number_nor_text(
+    gql, demo, smtp, committed, settings, capsys, everything_logged
+):
+    settings.SMS_ENABLED = True
+    settings.SMS_PROVIDER = "console"
+    with committed():
+        book(gql, demo, working_day(), 9, 45, name=NAME, email=EMAIL, phone=PHONE, channel="SMS")
+
+    printed = capsys.readouterr().out
+    assert re.fullmatch(r"--- SMS to \+49151\*{6}99: \d+ characters \(not sent\) ---\n", printed)
+    assert Delivery.objects.get(channel="sms").status == "sent"
+    assert_no_canary(everything_logged)

@@ -8,14 +8,18 @@ import uuid
 
 import pytest
 
+from backend.accounts.models import StaffMember
+from backend.accounts.staff import create_staff
 from backend.bookings.models import Booking, IdempotencyRecord
+from backend.core.models import AuditLog
 from backend.notifications.models import Delivery, PushSubscription, WaitlistEntry
 from backend.notifications.reports import day_stats
 from backend.notifications.retention import ANONYMOUS, apply_retention
 from backend.queue.models import QueueTicket
-from tests.conftest import BERLIN
-from tests.documents import BOOKING, DRAW, TICKET_STATUS
-from tests.notifications.flows import STATS, SUBSCRIBE_PUSH, book, join_waitlist
+from tests.conftest import BERLIN, working_day
+from tests.documents import BOOKING, DRAW, STAFF_CANCEL, TICKET_STATUS
+from tests.notifications.flows import STATS, SUBSCRIBE_PUSH, book, join_waitlist, subscribe_push
+from tests.queue.conftest import staff_client
 from tests.queue.test_stats import STATS as QUEUE_STATS
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +66,13 @@ def test_personal_data_goes_n_days_after_the_appointment(
 
     old_start = dt.datetime.combine(day, dt.time(14), BERLIN)
     now = old_start + dt.timedelta(days=N + 1)  # the old appointment N+1 days ago, the new N-1
-    assert apply_retention(now=now) == {"bookings": 1, "tickets": 1, "waitlist": 1, "push": 2}
+    assert apply_retention(now=now) == {
+        "bookings": 1,
+        "tickets": 1,
+        "waitlist": 1,
+        "push": 2,
+        "audit": 0,
+    }
 
     gone = Booking.objects.get(code=old["booking"]["code"])
     personal = (gone.name, gone.email, gone.phone, gone.token_salt, gone.manage_token_hash)
@@ -100,8 +110,103 @@ def test_personal_data_goes_n_days_after_the_appointment(
     assert queue["queueStats"]["services"][0]["tickets"] == 1
 
     before = snapshot()
-    assert apply_retention(now=now) == {"bookings": 0, "tickets": 0, "waitlist": 0, "push": 0}
+    assert apply_retention(now=now) == {
+        "bookings": 0,
+        "tickets": 0,
+        "waitlist": 0,
+        "push": 0,
+        "audit": 0,
+    }
     assert snapshot() == before
     # A day later the next booking's turn has not come yet either (N-1 -> N days).
     assert apply_retention(now=now + dt.timedelta(days=1))["bookings"] == 0
     assert apply_retention(now=now + dt.timedelta(days=2, minutes=1))["bookings"] == 1
+
+
+def retention(now: dt.datetime) -> dict[str, int]:
+    return apply_retention(now=now)
+
+
+def waiting_names() -> dict[dt.date, str]:
+    return dict(WaitlistEntry.objects.values_list("last_day", "name"))
+
+
+def subscribed_last_days() -> list[dt.date]:
+    """The last days of the entries that still have a push subscription."""
+    days = PushSubscription.objects.values_list("waitlist_entry__last_day", flat=True)
+    return sorted(days)
+
+
+def test_waitlist_entries_and_their_browsers_go_n_days_after_the_last_day(demo, gql, push_service):
+    """Entries whose last day was the day before, the day of, and the day after the limit:
+    exactly the ones whose last day is more than N days over are anonymised, and their push
+    subscriptions deleted."""
+    demo.org.retention_days = N
+    demo.org.save()
+    day = working_day(min_days_ahead=4)
+    days = [day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)]
+    for last_day in days:
+        joined = join_waitlist(
+            gql, demo, last_day, last_day, name=f"Wer {last_day}", email=f"{last_day}@example.com"
+        )
+        browser = push_service.browser(f"entry-{last_day}")
+        subject = {"waitlistEntry": joined["entry"]["id"], "waitlistToken": joined["token"]}
+        assert subscribe_push(gql, browser, **subject) == {"subscribed": True, "errors": []}
+
+    # N days after `day`, at noon: `day` itself is N days (not more) over.
+    noon = dt.datetime.combine(day + dt.timedelta(days=N), dt.time(12), BERLIN)
+    counts = retention(noon)
+    assert (counts["waitlist"], counts["push"]) == (1, 1)
+    assert waiting_names() == {
+        days[0]: ANONYMOUS,
+        days[1]: f"Wer {days[1]}",
+        days[2]: f"Wer {days[2]}",
+    }
+    assert subscribed_last_days() == days[1:]
+
+    # The next day (just after midnight) the entry of `day` follows; the one after stays.
+    after_midnight = dt.datetime.combine(day + dt.timedelta(days=N + 1), dt.time(0, 1), BERLIN)
+    assert retention(after_midnight)["waitlist"] == 1
+    assert waiting_names()[days[1]] == ANONYMOUS and waiting_names()[days[2]] == f"Wer {days[2]}"
+    assert subscribed_last_days() == days[2:]
+    entry = WaitlistEntry.objects.get(last_day=days[1])
+    assert (entry.email, entry.phone, entry.token_salt) == ("", "", "")
+
+
+def test_a_bookings_browsers_and_the_staffs_reason_go_with_the_booking(
+    demo, gql, committed, smtp, push_service
+):
+    demo.org.retention_days = N
+    demo.org.save()
+    clerk = staff_client(
+        create_staff("clerk", "clerk@x.de", demo.rathaus, [], StaffMember.Role.COUNTER_STAFF)
+    )
+    day = working_day()
+    with committed():
+        made = book(gql, demo, day, 10)
+    browser = push_service.browser("booking")
+    subject = {"bookingCode": made["booking"]["code"], "bookingToken": made["manageToken"]}
+    assert subscribe_push(gql, browser, **subject)["subscribed"] is True
+    with committed():
+        variables = {"input": {"booking": made["booking"]["id"], "reason": "Frau Yılmaz rief an"}}
+        assert clerk.data(STAFF_CANCEL, variables)["staffCancelBooking"]["errors"] == []
+    cancelled = AuditLog.objects.get(action="booking.cancelled")
+    assert cancelled.data == {"by": "staff", "reason": "Frau Yılmaz rief an"}
+    start = dt.datetime.fromisoformat(made["booking"]["start"])
+
+    # A day before the limit nothing goes; a day after, the subscription and the reason do.
+    kept = retention(start + dt.timedelta(days=N - 1))
+    assert (kept["bookings"], kept["push"], kept["audit"]) == (0, 0, 0)
+    assert PushSubscription.objects.count() == 1
+    assert AuditLog.objects.get(pk=cancelled.pk).data["reason"] == "Frau Yılmaz rief an"
+
+    gone = retention(start + dt.timedelta(days=N + 1))
+    assert (gone["bookings"], gone["push"], gone["audit"]) == (1, 1, 1)
+    assert not PushSubscription.objects.exists()
+    entry = AuditLog.objects.get(pk=cancelled.pk)
+    assert (entry.action, entry.actor_kind, entry.data) == (
+        "booking.cancelled",
+        "staff",
+        {"by": "staff", "reason": ""},  # who did what stays; the free text goes
+    )
+    assert retention(start + dt.timedelta(days=N + 1))["audit"] == 0  # idempotent

@@ -98,9 +98,12 @@ def test_joining_the_waitlist_and_its_typed_errors(gql, demo, settings):
         {"code": "INVALID_DATE_RANGE", "field": "lastDay"}
     ]
     assert join_waitlist(gql, demo, DAY, DAY, email="b@example.com")["errors"] == []
-    assert error(email="c@example.com") == [{"code": "WAITLIST_FULL", "field": "service"}]
-    # The limit is per service.
-    other = join_waitlist(gql, demo, DAY, DAY, service=demo.ausweis, email="c@example.com")
+    full = [{"code": "WAITLIST_FULL", "field": "service"}]
+    assert error(email="c@example.com") == full
+    # The limit is per organization: its other services are full too; another's are not.
+    assert error(service=demo.ausweis, email="c@example.com") == full
+    practice = {"service": demo.consult, "location": str(demo.practice_site.pk)}
+    other = join_waitlist(gql, demo, DAY, DAY, email="c@example.com", **practice)
     assert other["errors"] == []
     assert WaitlistEntry.objects.count() == 3
     settings.WAITLIST_ENABLED = False

@@ -50,6 +50,39 @@ def test_every_catalog_has_the_german_keys_and_placeholders(language):
     assert mismatched == []
 
 
-def test_turkish_uses_its_own_letters():
-    text = " ".join(str(v) for v in catalog("tr").values())
-    assert all(letter in text for letter in "ğışçöüİ")
+# Turkish words as they must be spelled, with the letters a keyboard without Turkish layout
+# would flatten (ı -> i, ş -> s, ğ -> g, ü -> u, ö -> o, ç -> c, İ -> I).
+TURKISH_WORDS = {
+    "common.languages": ["seçin"],
+    "site.privacy.heading": ["Kişisel", "korunması"],
+    "site.details.phone": ["isteğe", "bağlı"],
+    "site.largeText": ["Büyük"],
+    "site.highContrast": ["Yüksek"],
+    "site.location.any": ["önce"],
+    "site.details.language": ["Mesajların"],
+    "site.hold.more": ["süre"],
+    "manage.cancel": ["İptal"],
+}
+FLATTENED = str.maketrans("ışğüöçİŞĞÜÖÇ", "isguocISGUOC")
+
+
+@pytest.mark.parametrize("key", sorted(TURKISH_WORDS))
+def test_turkish_uses_its_own_letters(key):
+    text = catalog("tr")[key]
+    words = re.findall(r"\w+", text)
+    for word in TURKISH_WORDS[key]:
+        assert word in words, f"{key}: {word!r} not in {text!r}"
+        assert word.translate(FLATTENED) not in words, f"{key}: flattened {word!r} in {text!r}"
+
+
+def test_no_turkish_text_is_written_without_its_letters():
+    """Frequent words that exist only with Turkish letters never appear flattened."""
+    flattened = {"secin", "Lutfen", "lutfen", "icin", "Sure", "sure", "Iptal", "degil", "gore"}
+    found = {
+        key: word
+        for key, text in catalog("tr").items()
+        if isinstance(text, str)
+        for word in re.findall(r"\w+", text)
+        if word in flattened
+    }
+    assert found == {}

@@ -7,63 +7,14 @@ import datetime as dt
 import pytest
 import time_machine
 
-from backend.accounts.actors import Actor
 from backend.bookings.models import Booking
-from backend.bookings.services.booking import BookingRequest, do_book_appointment
 from backend.queue.models import Device, QueueTicket
 from tests.conftest import BERLIN, GraphQLClient
-from tests.documents import (
-    BOARD,
-    CALL_NEXT,
-    CHECK_IN,
-    DRAW,
-    SIGN_IN,
-    TICKET_STATUS,
-    ticket_action,
-)
+from tests.documents import BOARD, CHECK_IN, DRAW, TICKET_STATUS, ticket_action
+from tests.queue.actions import act, book_at, call_next, draw, sign_in
 from tests.queue.conftest import kiosk_client
 
 pytestmark = pytest.mark.django_db
-
-
-def draw(client, demo, service=None):
-    service = service or demo.ausweis
-    return client.data(
-        DRAW, {"input": {"service": str(service.pk), "location": str(demo.rathaus.pk)}}
-    )["drawTicket"]
-
-
-def sign_in(floor, counter=0):
-    point = floor.counters[counter]
-    floor.clerk.data(SIGN_IN, {"input": {"servicePoint": str(point.pk)}})
-    return point
-
-
-def call_next(floor, counter=0):
-    point = floor.counters[counter]
-    return floor.clerk.data(CALL_NEXT, {"input": {"servicePoint": str(point.pk)}})["callNextTicket"]
-
-
-def act(floor, name, ticket_id, **extra):
-    input_type = {"transferTicket": "TransferTicketInput"}.get(name, "TicketInput")
-    return floor.clerk.data(
-        ticket_action(name, input_type), {"input": {"ticket": ticket_id, **extra}}
-    )[name]
-
-
-def book_at(demo, day, hour, minute=0):
-    start = dt.datetime.combine(day, dt.time(hour, minute), BERLIN)
-    return do_book_appointment(
-        BookingRequest(
-            name="Bea Bucher",
-            email="bea@example.com",
-            service_id=str(demo.ausweis.pk),
-            location_id=str(demo.rathaus.pk),
-            start=start,
-        ),
-        Actor(None, "citizen"),
-        now=start - dt.timedelta(days=3),
-    ).booking
 
 
 def test_the_kiosk_draws_gap_free_numbers_per_service_prefix(demo, floor):
@@ -319,3 +270,99 @@ def test_the_default_pin_is_refused_in_production(demo, floor, settings):
 def test_only_a_kiosk_has_settings(demo, gql):
     result = gql.data(UNLOCK, {"i": {"pin": "1234"}})["unlockKioskSettings"]
     assert result["unlocked"] is False and result["errors"] == [{"code": "NOT_FOUND"}]
+
+
+def test_a_transfer_to_a_counter_that_does_not_handle_the_service_changes_nothing(demo, floor):
+    kfz_only = floor.counters[1]
+    kfz_only.services.set([demo.kfz])
+    ticket = draw(floor.kiosk, demo)["ticket"]  # A001, Personalausweis
+    sign_in(floor, 0)
+    call_next(floor, 0)
+
+    refused = act(floor, "transferTicket", ticket["id"], servicePoint=str(kfz_only.pk))
+
+    assert refused == {
+        "ticket": None,
+        "errors": [{"code": "NOT_SERVED_HERE", "field": "servicePoint"}],
+    }
+    assert list(QueueTicket.objects.values_list("number", "status", "service_point")) == [
+        (1, QueueTicket.Status.CALLED, floor.counters[0].pk)
+    ]
+    # With the service it does handle, the same counter is fine.
+    moved = act(
+        floor,
+        "transferTicket",
+        ticket["id"],
+        service=str(demo.kfz.pk),
+        servicePoint=str(kfz_only.pk),
+    )
+    assert (moved["errors"], moved["ticket"]["number"]) == ([], "A001")
+
+
+ISSUED_URL = """mutation Draw($input: DrawTicketInput!) {
+  drawTicket(input: $input) { ticket { id statusToken statusUrl } errors { code } } }"""
+
+
+def test_the_printed_ticket_links_to_the_public_address(demo, floor, settings):
+    """The kiosk may reach the server by an internal name; the phone scanning the printout
+    needs the public one, as in e-mails (PUBLIC_BASE_URL)."""
+    settings.PUBLIC_BASE_URL = "https://termine.musterhausen.example"
+    settings.ALLOWED_HOSTS = ["kiosk-gateway.intern"]
+    issued = floor.kiosk.data(
+        ISSUED_URL,
+        {"input": {"service": str(demo.ausweis.pk), "location": str(demo.rathaus.pk)}},
+        HTTP_HOST="kiosk-gateway.intern",
+    )["drawTicket"]["ticket"]
+    assert issued["statusUrl"] == (
+        f"https://termine.musterhausen.example/t/{issued['id']}#{issued['statusToken']}"
+    )
+
+
+def test_a_parked_ticket_comes_back_with_fresh_recalls_and_its_booking_checked_in(
+    demo, floor, office_hour, settings
+):
+    settings.QUEUE_MAX_RECALLS = 2
+    booking = book_at(demo, office_hour, 10, 0)
+    ticket = floor.kiosk.data(CHECK_IN, {"input": {"code": booking.code}})["checkIn"]["ticket"]
+    sign_in(floor)
+    call_next(floor)
+    act(floor, "recallTicket", ticket["id"])
+    act(floor, "recallTicket", ticket["id"])  # one more recall would be a no-show
+
+    parked = act(floor, "parkTicket", ticket["id"])["ticket"]
+    assert (parked["status"], Booking.objects.get(pk=booking.pk).status) == (
+        "PARKED",
+        Booking.Status.CHECKED_IN,  # no longer called
+    )
+    returned = act(floor, "returnTicket", ticket["id"])["ticket"]
+    assert (returned["status"], returned["recallCount"]) == ("WAITING", 0)
+
+    call_next(floor)
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CALLED
+    # the calls before parking do not count: a recall now is just a recall
+    again = act(floor, "recallTicket", ticket["id"])["ticket"]
+    assert (again["status"], again["recallCount"]) == ("CALLED", 1)
+
+
+def test_a_transferred_booking_waits_checked_in_again(demo, floor, office_hour):
+    booking = book_at(demo, office_hour, 10, 0)
+    ticket = floor.kiosk.data(CHECK_IN, {"input": {"code": booking.code}})["checkIn"]["ticket"]
+    sign_in(floor)
+    call_next(floor)
+    act(floor, "transferTicket", ticket["id"], service=str(demo.kfz.pk))
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CHECKED_IN
+
+
+CHECK_IN_WHERE = """mutation CheckIn($input: CheckInInput!) {
+  checkIn(input: $input) { ticket { id } errors { code field } appointmentLocationName } }"""
+
+
+def test_a_check_in_at_the_wrong_kiosk_names_the_right_location(demo, floor, office_hour):
+    booking = book_at(demo, office_hour, 10, 15)
+    result = kiosk_client(demo.nord).data(CHECK_IN_WHERE, {"input": {"code": booking.code}})
+    assert result["checkIn"] == {
+        "ticket": None,
+        "errors": [{"code": "WRONG_LOCATION", "field": "code"}],
+        "appointmentLocationName": demo.rathaus.name,
+    }
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CONFIRMED

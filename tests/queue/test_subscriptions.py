@@ -92,7 +92,7 @@ async def test_the_board_shows_a_call_the_moment_it_happens(demo, floor):
 
 
 async def test_the_board_never_carries_personal_data(demo, floor, office_hour):
-    from tests.queue.test_queue_api import book_at
+    from tests.queue.actions import book_at
 
     booking = await run(book_at, demo, office_hour, 10, 0)
     ws = await connect()
@@ -171,7 +171,7 @@ async def test_a_wrong_token_gets_an_error_not_a_stream(demo, floor):
 
 
 async def test_the_counter_view_needs_staff_and_shows_details(demo, floor, office_hour):
-    from tests.queue.test_queue_api import book_at
+    from tests.queue.actions import book_at
 
     anonymous = await connect()
     await subscribe(anonymous, COUNTER_SUB, {"l": str(demo.rathaus.pk)})

@@ -152,3 +152,15 @@ def test_small_facts_the_pages_need(gql, demo, settings):
         },
     )
     assert 590 <= held["holdSlot"]["hold"]["expiresInSeconds"] <= 600
+
+
+def test_the_privacy_policy_and_imprint_links_come_with_the_organization(gql, demo):
+    query = """{ organizations { slug privacyUrl imprintUrl } }"""
+    assert gql.data(query)["organizations"] == [
+        {"slug": "praxis-sommer", "privacyUrl": "", "imprintUrl": ""},
+        {
+            "slug": "musterhausen",
+            "privacyUrl": "https://www.musterhausen.de/datenschutz",
+            "imprintUrl": "https://www.musterhausen.de/impressum",
+        },
+    ]

@@ -3,7 +3,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from .validators import validate_holiday_region, validate_timezone
+from backend.core.origins_syntax import origin_lines
+
+from .validators import validate_embed_origins, validate_holiday_region, validate_timezone
 from .versioned import VersionedQuerySet
 
 
@@ -25,6 +27,17 @@ class Organization(models.Model):
     short_name = models.CharField(max_length=60, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MUNICIPALITY)
     website = models.URLField(blank=True)
+    privacy_url = models.URLField(
+        "privacy policy URL",
+        blank=True,
+        help_text="The organization's privacy policy (Datenschutzerklärung); the booking "
+        "form's privacy notice links to it.",
+    )
+    imprint_url = models.URLField(
+        "imprint URL",
+        blank=True,
+        help_text="The organization's imprint (Impressum), linked beside the privacy policy.",
+    )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     address = models.CharField(max_length=200, blank=True)
@@ -52,8 +65,11 @@ class Organization(models.Model):
     )
     allowed_embed_origins = models.TextField(
         blank=True,
+        validators=[validate_embed_origins],
         help_text="Portal origins that may frame the booking widget and call the API, one per "
-        "line, e.g. https://www.musterhausen.de (plus CORS_ALLOWED_ORIGINS).",
+        "line as scheme://host[:port] without a path, e.g. https://www.musterhausen.de "
+        "(plus CORS_ALLOWED_ORIGINS). Stored as browsers send them: lower case, no default "
+        "port.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -70,10 +86,13 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        origins, invalid = origin_lines(self.allowed_embed_origins)
+        if not invalid:  # invalid lines stay as typed, for the form to show them
+            self.allowed_embed_origins = "\n".join(origins)
+
     @property
     def embed_origins(self) -> list[str]:
-        return [
-            line.strip().rstrip("/")
-            for line in self.allowed_embed_origins.splitlines()
-            if line.strip()
-        ]
+        """The listed origins in the browsers' spelling (lines that are none are skipped)."""
+        return origin_lines(self.allowed_embed_origins)[0]

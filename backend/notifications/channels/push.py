@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -19,13 +21,24 @@ from . import PermanentError, TransientError
 
 
 def ensure_vapid_keys() -> Vapid02:
-    path = settings.VAPID_KEY_FILE
+    """The key pair, generated on first start (manage.py serve) or first use. Written to a
+    temporary file and linked into place, so two processes starting at once agree on one
+    key and neither reads a half-written file."""
+    path = Path(settings.VAPID_KEY_FILE)
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         vapid = Vapid02()
         vapid.generate_keys()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(vapid.private_pem())
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(vapid.private_pem())
+            os.link(temporary, path)  # atomic; fails when another process was first
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
     return Vapid02.from_file(str(path))
 
 
@@ -59,22 +72,23 @@ def send_push(subscription: PushSubscription, payload: dict, ttl: int, urgency: 
             timeout=10,
         )
     except WebPushException as exc:
+        # Not chained (`from None`): WebPushException quotes the push service's answer.
         if exc.response is None:  # raised before sending: the subscription's keys are bad
             subscription.delete()
-            raise PermanentError("invalid subscription") from exc
+            raise PermanentError("invalid subscription") from None
         status = exc.response.status_code
         if status in (404, 410):
             subscription.delete()
-            raise PermanentError("subscription gone") from exc
+            raise PermanentError("subscription gone") from None
         if 400 <= status < 500 and status != 429:
-            raise PermanentError(f"push service refused ({status})") from exc
-        raise TransientError(f"push service failed ({status})") from exc
+            raise PermanentError(f"push service refused ({status})") from None
+        raise TransientError(f"push service failed ({status})") from None
     except requests.RequestException as exc:  # unreachable, timed out: try again later
         # Not chained: the cause quotes the endpoint URL, a token of the citizen's browser.
         raise TransientError(f"push service unreachable ({type(exc).__name__})") from None
-    except (ValueError, IndexError, TypeError) as exc:  # keys that are no P-256 point/secret
+    except (ValueError, IndexError, TypeError):  # keys that are no P-256 point/secret
         subscription.delete()
-        raise PermanentError("invalid subscription") from exc
+        raise PermanentError("invalid subscription") from None
 
 
 def send_push_to_all(

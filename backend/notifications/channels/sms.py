@@ -1,8 +1,10 @@
 """SMS through sipgate, Twilio or Vonage (their real HTTP APIs), or the console.
 
 SMS_PROVIDER picks one; SMS_API_KEY holds "id:secret" (sipgate token id and token, Twilio
-account SID and auth token, Vonage API key and secret); SMS_SENDER is the sender name
-(≤ 11 characters); SMS_API_BASE_URL points a provider at another host (tests)."""
+account SID and auth token, Vonage API key and secret); SMS_SENDER is the sender name for
+Twilio and Vonage (≤ 11 letters/digits, or a phone number; checks.py); sipgate sends from the
+account's SMS extension SIPGATE_SMS_ID ("s0"), its sender name is set in sipgate's web app;
+SMS_API_BASE_URL points a provider at another host (tests)."""
 
 from __future__ import annotations
 
@@ -42,17 +44,19 @@ def _post(url: str, **kwargs) -> requests.Response:
     try:
         return _check(requests.post(url, timeout=TIMEOUT, **kwargs))
     except requests.RequestException as exc:
-        raise TransientError(type(exc).__name__) from exc
+        # Not chained: the cause quotes the URL (Twilio's has the account id in it).
+        raise TransientError(type(exc).__name__) from None
 
 
 def send_sipgate(to: str, text: str) -> None:
-    """https://api.sipgate.com/v2/sessions/sms with the token as basic auth."""
+    """https://api.sipgate.com/v2/sessions/sms with the token as basic auth. `smsId` is
+    the SMS extension of the account ("s0"; GET /v2/{userId}/sms lists them), not a name."""
     creds = Credentials.from_settings()
     base = settings.SMS_API_BASE_URL or "https://api.sipgate.com"
     _post(
         f"{base}/v2/sessions/sms",
         auth=(creds.user, creds.secret),
-        json={"smsId": settings.SMS_SENDER, "recipient": to, "message": text},
+        json={"smsId": settings.SIPGATE_SMS_ID, "recipient": to, "message": text},
     )
 
 
@@ -89,9 +93,18 @@ def send_vonage(to: str, text: str) -> None:
         raise PermanentError(f"vonage status {status}")
 
 
+def mask_number(number: str) -> str:
+    """+4915123456789 -> +49151*****89: enough to tell two test phones apart."""
+    keep_start, keep_end = 6, 2
+    if len(number) <= keep_start + keep_end:
+        return "*" * len(number)
+    return number[:keep_start] + "*" * (len(number) - keep_start - keep_end) + number[-keep_end:]
+
+
 def send_console(to: str, text: str) -> None:
-    """The embedded default: print, like Django's console e-mail backend (not a log)."""
-    sys.stdout.write(f"--- SMS to {to} ---\n{text}\n")
+    """The embedded default: print that an SMS would go, like Django's console e-mail
+    backend, but without the number or the text (stdout ends up in server logs)."""
+    sys.stdout.write(f"--- SMS to {mask_number(to)}: {len(text)} characters (not sent) ---\n")
 
 
 PROVIDERS = {

@@ -9,7 +9,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.accounts.actors import Actor
@@ -17,6 +18,7 @@ from backend.bookings.errors import BookingError, ErrorCode
 from backend.bookings.models import Booking
 from backend.bookings.services.lookup import get_offered_service, parse_uuid
 from backend.bookings.services.transactions import write_transaction
+from backend.catalog.models import Service
 from backend.core.audit import log_action
 
 from ..access import check_staff
@@ -38,6 +40,12 @@ def get_service_point(service_point_id: str, actor: Actor) -> ServicePoint:
         raise BookingError(ErrorCode.NOT_FOUND, "No such service point.", "servicePoint")
     check_staff(actor, point.location)
     return point
+
+
+def serves(point: ServicePoint, service: Service) -> bool:
+    """Whether tickets of `service` may be called to `point` (no services listed: all)."""
+    handled = {s.pk for s in point.services.all()}
+    return not handled or service.pk in handled
 
 
 def get_ticket(ticket_id: str, actor: Actor) -> QueueTicket:
@@ -136,7 +144,11 @@ def do_call_next(service_point_id: str, actor: Actor, now: datetime | None = Non
         ]
         for candidate in in_call_order(waiting, now):
             claimed = QueueTicket.objects.filter(pk=candidate.id, status=Status.WAITING).update(
-                status=Status.CALLED, called_at=now, service_point=point, called_by=actor.user
+                status=Status.CALLED,
+                first_called_at=Coalesce("first_called_at", Value(now)),
+                called_at=now,
+                service_point=point,
+                called_by=actor.user,
             )
             if claimed:  # else another counter called it a moment ago: take the next one
                 ticket = QueueTicket.objects.select_related("service", "service_point").get(
@@ -199,7 +211,8 @@ def _act(
 
 def do_recall(ticket_id: str, actor: Actor, now: datetime | None = None) -> QueueTicket:
     """Call the ticket again (the board shows it again, with the gong). After
-    QUEUE_MAX_RECALLS recalls nobody came: the ticket becomes a no-show."""
+    QUEUE_MAX_RECALLS recalls nobody came: the ticket becomes a no-show. `called_at` moves to
+    now (boards sort and ring by it); `first_called_at` stays, so waiting times do not grow."""
     now = now or timezone.now()
     ticket = get_ticket(ticket_id, actor)
     if ticket.recall_count >= settings.QUEUE_MAX_RECALLS:
@@ -261,7 +274,8 @@ def do_mark_no_show(ticket_id: str, actor: Actor, now: datetime | None = None) -
 
 
 def do_park(ticket_id: str, actor: Actor, now: datetime | None = None) -> QueueTicket:
-    """Take a ticket out of the queue for a while (e.g. a document is missing)."""
+    """Take a ticket out of the queue for a while (e.g. a document is missing). It leaves
+    its counter; a booking goes back to checked in (it is no longer called)."""
     now = now or timezone.now()
     return _act(
         ticket_id,
@@ -272,12 +286,17 @@ def do_park(ticket_id: str, actor: Actor, now: datetime | None = None) -> QueueT
         status=Status.PARKED,
         parked_at=now,
         service_point=None,
+        booking_status=Booking.Status.CHECKED_IN,
     )
 
 
 def do_return(ticket_id: str, actor: Actor, now: datetime | None = None) -> QueueTicket:
-    """Back into the queue at its original place (queued_at is unchanged)."""
-    return _act(ticket_id, actor, "returned", (Status.PARKED,), now, status=Status.WAITING)
+    """Back into the queue at its original place (queued_at is unchanged). The next call is a
+    fresh one: the recalls before parking no longer count towards the no-show limit (the
+    holder was sent away on purpose, not missing). first_called_at stays for the figures."""
+    return _act(
+        ticket_id, actor, "returned", (Status.PARKED,), now, status=Status.WAITING, recall_count=0
+    )
 
 
 def do_transfer(
@@ -306,6 +325,13 @@ def do_transfer(
             "Choose another service or a counter to transfer to.",
             "ticket",
         )
+    if target is not None and not serves(target, service):
+        # Only that counter may call the follow-up: it would wait for ever.
+        raise BookingError(
+            ErrorCode.NOT_SERVED_HERE,
+            f"{target.name} does not handle {service.name}.",
+            "servicePoint",
+        )
     with write_transaction():
         _move(
             ticket,
@@ -329,6 +355,8 @@ def do_transfer(
             transferred_from=ticket,
             status_token_hash=ticket.status_token_hash,
         )
+        if ticket.booking_id:  # waiting again, for the next service or counter
+            Booking.objects.filter(pk=ticket.booking_id).update(status=Booking.Status.CHECKED_IN)
         publish_on_commit(
             ticket.location,
             {

@@ -34,6 +34,17 @@ CODE_IN_TEXT = re.compile(
 )
 
 
+class WrongLocation(BookingError):
+    """A booking checked in at another location: says where it belongs, so the kiosk can
+    send the citizen there in their language."""
+
+    def __init__(self, location: Location):
+        super().__init__(
+            ErrorCode.WRONG_LOCATION, f"This appointment is at {location.name}.", "code"
+        )
+        self.location = location
+
+
 @dataclass(frozen=True)
 class IssuedTicket:
     ticket: QueueTicket
@@ -42,6 +53,13 @@ class IssuedTicket:
 
     def state(self) -> dict:
         return self.published[-1] if self.published else queue_state(self.ticket.location)
+
+    @property
+    def status_url(self) -> str:
+        """The holder's live status page, token in the fragment (never sent to a server),
+        on PUBLIC_BASE_URL like the links in e-mails: the kiosk may reach the server by an
+        internal name that a phone scanning the printed QR code cannot."""
+        return f"{settings.PUBLIC_BASE_URL}/t/{self.ticket.pk}#{self.status_token}"
 
 
 def check_open_now(location: Location, now: datetime) -> None:
@@ -140,13 +158,9 @@ def do_check_in(
         raise BookingError(ErrorCode.NOT_FOUND, "No booking with this code.", "code")
     location = booking.location
     if actor.device is not None and actor.device.location_id != location.pk:
-        raise BookingError(
-            ErrorCode.WRONG_LOCATION, f"This appointment is at {location.name}.", "code"
-        )
+        raise WrongLocation(location)
     if location_id is not None and str(location.pk) != str(location_id):
-        raise BookingError(
-            ErrorCode.WRONG_LOCATION, f"This appointment is at {location.name}.", "code"
-        )
+        raise WrongLocation(location)
     check_kiosk_or_staff(actor, location)
     if booking.status == Booking.Status.CHECKED_IN:
         raise BookingError(ErrorCode.ALREADY_CHECKED_IN, "You are already checked in.", "code")

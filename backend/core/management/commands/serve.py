@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from backend.catalog.models import Organization
+from backend.notifications.channels.push import ensure_vapid_keys
 
 
 class Command(BaseCommand):
@@ -24,6 +25,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, no_demo, no_jobs, **options):
         call_command("migrate", interactive=False, verbosity=0)
+        # Web Push keys on first start, before the server and the job consumer may both need
+        # them (VAPID_KEY_FILE, outside the repository, mode 0600).
+        ensure_vapid_keys()
         first_start = not get_user_model().objects.filter(is_superuser=True).exists()
         lines = []
         if first_start:

@@ -1,12 +1,18 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from backend.catalog.lookup import find_location
-from backend.queue.devices import new_pairing_code
+from backend.queue.devices import PAIRING_VALID_FOR, new_pairing_code
 from backend.queue.models import Device
 
 
 class Command(BaseCommand):
-    help = "Create (or reuse) a kiosk or display for a location and print a pairing code."
+    help = (
+        "Create (or reuse) a kiosk or call display for a location and print a pairing code. "
+        "Kiosks must be paired. Displays need not be (the board is public: "
+        "/display/queue?location=<slug> works as is); pairing one only lets its address "
+        "leave out the location and lets an admin see and revoke it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--location", required=True, help="Slug, short name or name.")
@@ -21,6 +27,16 @@ class Command(BaseCommand):
         )
         device, _ = Device.objects.get_or_create(location=place, kind=kind, name=name)
         code = new_pairing_code(device)
-        self.stdout.write(
-            f"{device.name}: open /kiosk and enter the pairing code {code} (valid 15 minutes)."
-        )
+        minutes = int(PAIRING_VALID_FOR.total_seconds() // 60)
+        base = settings.PUBLIC_BASE_URL
+        if kind == Device.Kind.DISPLAY:
+            self.stdout.write(
+                f"{device.name}: open {base}/display/queue?pair={code} on the TV once "
+                f"(valid {minutes} minutes); it keeps its token and its location. "
+                f"Without pairing, {base}/display/queue?location={place.slug} works too."
+            )
+        else:
+            self.stdout.write(
+                f"{device.name}: open {base}/kiosk and enter the pairing code {code} "
+                f"(valid {minutes} minutes)."
+            )

@@ -1,0 +1,39 @@
+"""The language a booking's messages go out in, changed from the manage link."""
+
+from __future__ import annotations
+
+from backend.accounts.actors import Actor
+from backend.core.audit import log_action
+
+from ..contact import LANGUAGES
+from ..errors import BookingError, ErrorCode
+from ..models import Booking
+from .manage import access_booking
+from .transactions import write_transaction
+
+
+def check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise BookingError(ErrorCode.INVALID_LANGUAGE, "This language is not offered.", "language")
+    return language
+
+
+def do_set_booking_language(code: str, token: str, language: str, actor: Actor) -> Booking:
+    """Later reminders, changes and cancellations go out in `language`. Any status: a
+    cancelled booking simply gets no more messages. Unchanged language: nothing is written."""
+    check_language(language)
+    with write_transaction():
+        booking = access_booking(code, token, for_update=True)
+        if booking.language != language:
+            previous = booking.language
+            booking.language = language
+            booking.save(update_fields=["language", "updated_at"])
+            log_action(
+                "booking.language_changed",
+                actor,
+                booking,
+                booking.organization_id,
+                previous=previous,
+                language=language,
+            )
+    return booking
