@@ -55,7 +55,9 @@ class Organization(models.Model):
     cancellation_deadline_hours = models.PositiveIntegerField(null=True, blank=True)
     hold_minutes = models.PositiveIntegerField(null=True, blank=True)
     waitlist_max_size = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Waiting entries per service; empty: WAITLIST_MAX_SIZE."
+        null=True,
+        blank=True,
+        help_text="Waiting entries in the whole organization; empty: WAITLIST_MAX_SIZE.",
     )
     retention_days = models.PositiveIntegerField(
         null=True,
