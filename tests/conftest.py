@@ -94,6 +94,18 @@ def at(day: dt.date, hour: int, minute: int = 0) -> str:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test gets its own channel layer. pytest-asyncio gives every test a new event loop,
+    and channels-redis binds its receive lock to the loop that first waited on it: a layer
+    shared across tests fails with "bound to a different event loop" (one loop in production)."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Tests create many logins; the production hasher is deliberately slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
