@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from backend.core.admin_readonly import ReadOnlyAdmin
+
 from .models import Booking
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ReadOnlyAdmin):
     """Read-only for the record: bookings change through the use cases (capacity, audit)."""
 
     list_display = ["code", "starts_at", "location", "service", "status", "source"]
@@ -13,12 +15,3 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ["code"]
     date_hierarchy = "starts_at"
     exclude = ["manage_token_hash"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

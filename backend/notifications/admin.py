@@ -6,18 +6,9 @@ from urllib.parse import urlsplit
 
 from django.contrib import admin
 
+from backend.core.admin_readonly import ReadOnlyAdmin
+
 from .models import Delivery, PushSubscription, WaitlistEntry
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Delivery)
