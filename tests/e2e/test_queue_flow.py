@@ -376,6 +376,7 @@ def test_the_transfer_dialog_offers_only_counters_that_handle_the_service(
 
     console_log_in(page, live_server_e2e.url)
     console_sign_in(page, office)
+    expect(page.get_by_test_id("waiting-item")).to_have_count(1)  # the console has its queue
     page.get_by_test_id("call-next").click()
     expect(page.get_by_test_id("current-ticket")).to_have_attribute("data-status", "CALLED")
     page.get_by_test_id("transfer").click()
