@@ -10,20 +10,16 @@ import secrets
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from backend.catalog.models import Organization
-from backend.core.private_files import write_private
+from backend.core.first_admin import check_admin_password, create_first_admin
 from backend.notifications.channels.push import ensure_vapid_keys
-
-ADMIN_USERNAME = "admin"
 
 
 class Command(BaseCommand):
@@ -44,13 +40,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, no_demo, no_jobs, **options):
         self.check(include_deployment_checks=not settings.DEBUG)
+        try:
+            with translation.override("en"):  # as the rest of this console output
+                check_admin_password()
+        except ValidationError as exc:
+            raise CommandError(f"ADMIN_PASSWORD: {' '.join(exc.messages)}") from exc
         call_command("migrate", interactive=False, verbosity=0)
         # Web Push keys on first start, before the server and the job consumer may both need
         # them (VAPID_KEY_FILE, outside the repository, mode 0600).
         ensure_vapid_keys()
-        lines = []
-        if not get_user_model().objects.filter(is_superuser=True).exists():
-            lines.append(self.create_first_admin())
+        admin = create_first_admin()
+        lines = [admin] if admin else []
         if settings.DEBUG and not no_demo and not Organization.objects.exists():
             staff_password = secrets.token_urlsafe(9)
             call_command("load_demo", staff_password=staff_password, verbosity=0)
@@ -98,23 +98,3 @@ class Command(BaseCommand):
         for child in children:
             child.wait(timeout=10)
         sys.exit(code)
-
-    def create_first_admin(self) -> str:
-        """The superuser `admin`; returns the line to print about its password."""
-        if password := settings.ADMIN_PASSWORD:
-            try:
-                validate_password(password)
-            except ValidationError as exc:
-                raise CommandError(f"ADMIN_PASSWORD: {' '.join(exc.messages)}") from exc
-            get_user_model().objects.create_superuser(ADMIN_USERNAME, "admin@localhost", password)
-            return f"Admin login: {ADMIN_USERNAME} with the password from ADMIN_PASSWORD"
-        password = secrets.token_urlsafe(12)
-        get_user_model().objects.create_superuser(ADMIN_USERNAME, "admin@localhost", password)
-        if settings.DEBUG:
-            return f"Admin login (shown once): {ADMIN_USERNAME} / {password}"
-        path = Path(settings.VAR_DIR) / "admin_password"
-        write_private(path, password + "\n")
-        return (
-            f"Admin login: {ADMIN_USERNAME}, the password is in {path} (readable by this user "
-            "only; delete the file after the first login)"
-        )
