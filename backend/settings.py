@@ -218,12 +218,13 @@ STATICFILES_DIRS = [
 
 # --- Notifications (seed 000 names) ----------------------------------------------------------
 SMTP_HOST = os.environ.get("SMTP_HOST", "")
-# EMAIL_BACKEND=smtp|console: SMTP_HOST implies smtp. Printing mail instead of sending it is
-# for development; outside DEBUG it is an explicit opt-in (backend/core/checks.py refuses the
-# start otherwise) and prints no body, link or full address (backend/core/mail.py).
-EMAIL_TRANSPORT = os.environ.get("EMAIL_BACKEND", "").strip().lower() or (
-    "smtp" if SMTP_HOST else ""
-)
+# EMAIL_BACKEND=smtp|console. With SMTP_HOST mail is sent (console only matters without it).
+# Printing mail instead of sending it is for development; outside DEBUG it is an explicit
+# opt-in (backend/core/checks.py refuses the start otherwise) and prints no body, link or full
+# address (backend/core/mail.py).
+EMAIL_TRANSPORT = os.environ.get("EMAIL_BACKEND", "").strip().lower()
+if SMTP_HOST and EMAIL_TRANSPORT in ("", "console"):
+    EMAIL_TRANSPORT = "smtp"
 if SMTP_HOST and EMAIL_TRANSPORT == "smtp":
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = SMTP_HOST

@@ -9,6 +9,7 @@ import pytest
 
 from backend.core.mail import mask_address
 from tests.conftest import working_day
+from tests.core.test_transport_security import settings_for
 from tests.notifications.flows import book
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +47,24 @@ def test_a_booking_confirmation_prints_nothing_to_act_on(
 )
 def test_addresses_are_masked(address, masked):
     assert mask_address(address) == masked
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, ["", "backend.core.mail.RedactingConsoleBackend"]),  # refused by core.E005
+        ({"EMAIL_BACKEND": "console"}, ["console", "backend.core.mail.RedactingConsoleBackend"]),
+        (
+            {"EMAIL_BACKEND": "console", "DEBUG": "1"},
+            ["console", "django.core.mail.backends.console.EmailBackend"],
+        ),
+        (
+            {"EMAIL_BACKEND": "console", "SMTP_HOST": "mail.example"},
+            ["smtp", "django.core.mail.backends.smtp.EmailBackend"],
+        ),
+    ],
+    ids=["production-unset", "production-opt-in", "development", "smtp-wins"],
+)
+def test_which_backend_the_environment_selects(tmp_path, env, expected):
+    found = settings_for(tmp_path, ["EMAIL_TRANSPORT", "EMAIL_BACKEND"], **env)
+    assert [found["EMAIL_TRANSPORT"], found["EMAIL_BACKEND"]] == expected

@@ -23,16 +23,16 @@ SETTINGS = [
 ]
 
 
-def settings_for(tmp_path: Path, **env: str) -> dict:
-    """The transport settings a fresh process derives from env (DEBUG off)."""
+def settings_for(tmp_path: Path, names: list[str] = SETTINGS, **env: str) -> dict:
+    """The settings a fresh process derives from env (DEBUG off unless env says so)."""
     base = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("PUBLIC_", "TRUSTED_", "SECURE_", "DEBUG"))
+        if not k.startswith(("PUBLIC_", "TRUSTED_", "SECURE_", "DEBUG", "EMAIL_", "SMTP_"))
     }
     script = (
         "import json; from django.conf import settings as s; "
-        f"print(json.dumps({{n: getattr(s, n) for n in {SETTINGS!r}}}))"
+        f"print(json.dumps({{n: getattr(s, n) for n in {names!r}}}))"
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-v", "0", "-c", script],
