@@ -10,6 +10,11 @@ from django.core.asgi import get_asgi_application
 
 django_application = get_asgi_application()  # before importing anything that touches models
 
+from backend.core.checks import refuse_unsafe_configuration  # noqa: E402
+
+# daphne runs no system checks: without DEBUG, unsafe settings end the process here.
+refuse_unsafe_configuration()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

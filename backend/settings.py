@@ -11,9 +11,16 @@ from pathlib import Path
 
 import dj_database_url
 
+from backend.core.private_files import restrict_to_owner
+
 BASE_DIR = Path(__file__).resolve().parent.parent
+# var/ holds personal data and keys (databases incl. their -wal/-shm files, Huey's queue, the
+# secret key, the VAPID key): everything this process creates is for its own user only, and
+# var/ itself (and whatever an older version left readable there) is tightened at every start.
+os.umask(0o077)
 VAR_DIR = Path(os.environ.get("VORZIMMER_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+restrict_to_owner(VAR_DIR)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -73,6 +80,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so it compresses what the others (WhiteNoise's static files) answer; never
     # /graphql or the admin (BREACH: backend/core/compression.py).
+    # Outermost, so it times the whole answer and sees the final status (errors included).
+    "backend.core.access_log.AccessLogMiddleware",
+    # Before anything asks request.is_secure(): X-Forwarded-Proto only from TRUSTED_PROXIES.
+    "backend.core.proxy.TrustedProxyHeadersMiddleware",
     "backend.core.compression.PublicGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -174,9 +185,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Secure cookies, HSTS and the proxy's X-Forwarded-Proto: see "Production configuration".
 
 # --- i18n / time -----------------------------------------------------------------------------
 LANGUAGE_CODE = "de"
@@ -209,7 +218,14 @@ STATICFILES_DIRS = [
 
 # --- Notifications (seed 000 names) ----------------------------------------------------------
 SMTP_HOST = os.environ.get("SMTP_HOST", "")
-if SMTP_HOST:
+# EMAIL_BACKEND=smtp|console. With SMTP_HOST mail is sent (console only matters without it).
+# Printing mail instead of sending it is for development; outside DEBUG it is an explicit
+# opt-in (backend/core/checks.py refuses the start otherwise) and prints no body, link or full
+# address (backend/core/mail.py).
+EMAIL_TRANSPORT = os.environ.get("EMAIL_BACKEND", "").strip().lower()
+if SMTP_HOST and EMAIL_TRANSPORT in ("", "console"):
+    EMAIL_TRANSPORT = "smtp"
+if SMTP_HOST and EMAIL_TRANSPORT == "smtp":
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = SMTP_HOST
     EMAIL_PORT = env_int("SMTP_PORT", 587)
@@ -217,12 +233,16 @@ if SMTP_HOST:
     EMAIL_HOST_PASSWORD = os.environ.get("SMTP_PASS", "")
     EMAIL_USE_TLS = env_bool("SMTP_TLS", True)
     EMAIL_TIMEOUT = 20
-else:  # the embedded default prints mail to the console
+elif DEBUG:  # development: whole messages on the console, links included
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:  # recipients masked, subject and sizes only
+    EMAIL_BACKEND = "backend.core.mail.RedactingConsoleBackend"
 FROM_EMAIL = os.environ.get("FROM_EMAIL", "termine@localhost")
 FROM_NAME = os.environ.get("FROM_NAME", "Terminverwaltung")
 DEFAULT_FROM_EMAIL = f"{FROM_NAME} <{FROM_EMAIL}>"
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The development default; production must name its public address (backend/core/checks.py).
+PUBLIC_BASE_URL_IS_DEFAULT = not os.environ.get("PUBLIC_BASE_URL")
+PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/")
 
 SMS_ENABLED = env_bool("SMS_ENABLED", False)
 SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console")  # console | sipgate | twilio | vonage
@@ -290,14 +310,46 @@ GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 2000)
 GRAPHQL_MAX_BODY_BYTES = env_int("GRAPHQL_MAX_BODY_BYTES", 100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = GRAPHQL_MAX_BODY_BYTES
 
-# Personal data never reaches logs: no request bodies are logged anywhere, and the django.request
-# logger (which prints request reprs on 500s) only ever sees method and path.
+# --- Production configuration: transport security, first admin, logs ----------------------
+# Checked by backend/core/checks.py (`manage.py check --deploy`, and at every start of `serve`
+# or daphne without DEBUG): unsafe values stop the start with a clear message.
+
+# Proxies (IP addresses or networks, comma-separated) whose X-Forwarded-* headers are honoured.
+# Django believes X-Forwarded-Proto from anybody once SECURE_PROXY_SSL_HEADER is set;
+# backend.core.proxy drops the header unless the connection comes from one of these.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+_HTTPS = PUBLIC_BASE_URL.startswith("https://")
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", _HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if _HTTPS and not DEBUG:
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    # Off by default: other hosts of the city's domain may not speak https yet.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+
+# The first admin's password for `serve` (unset: generated; printed only with DEBUG, otherwise
+# written to var/admin_password, mode 0600).
+ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "")
+
+# One line per request from backend.core.access_log (method, path without the query string,
+# status, duration): GET queries carry GraphQL variables, i.e. personal data. Answers below 500
+# are ordinary (a 404, a refused login, a rate limit): django.request's duplicate of them is
+# dropped and no traceback is printed for them; real errors (5xx) keep theirs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"server_errors_only": {"()": "backend.core.logs.ServerErrorsOnly"}},
+    "formatters": {
+        "line": {
+            "()": "backend.core.logs.ClientErrorsWithoutTraceback",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["server_errors_only"]},
         "django.db.backends": {"level": "WARNING"},
         "huey": {"level": "WARNING"},
     },

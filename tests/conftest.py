@@ -9,12 +9,20 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 
 from backend.catalog.demo import load_demo
 from backend.catalog.models import Location, Organization, Service
 
 BERLIN = ZoneInfo("Europe/Berlin")
+
+# The suite runs without DEBUG, as production does, and opts into what production refuses
+# unless asked (backend/core/checks.py), as EMAIL_BACKEND=console and an explicit
+# PUBLIC_BASE_URL would: so backend.asgi, imported by the WebSocket tests, loads. Mail is read
+# from django.core.mail.outbox or a local SMTP server; links keep the default address.
+django_settings.EMAIL_TRANSPORT = "console"
+django_settings.PUBLIC_BASE_URL_IS_DEFAULT = False
 
 
 @dataclass

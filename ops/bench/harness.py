@@ -92,6 +92,10 @@ def bootstrap() -> Environment:
     os.environ["DJANGO_SETTINGS_MODULE"] = "backend.settings"
     # Production-like: DEBUG keeps every SQL statement in memory and unmasks errors.
     os.environ["DEBUG"] = "0"
+    # What production without DEBUG requires to start (backend/core/checks.py): mail only
+    # printed, redacted (no SMTP here); links on this machine.
+    os.environ.setdefault("EMAIL_BACKEND", "console")
+    os.environ.setdefault("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     url = os.environ.get("DATABASE_URL", "")
     vendor = _vendor_of(url) if url else "sqlite"

@@ -161,6 +161,10 @@ def _server_env(database_url: str) -> dict[str, str]:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
             "LOG_LEVEL": env.get("LOG_LEVEL", "WARNING"),
+            # Opt-ins the server refuses to start without (backend/core/checks.py): mail is
+            # printed (redacted), links point at the default address as in this process.
+            "EMAIL_BACKEND": "console",
+            "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
         }
     )
     # REDIS_URL passes through: with it the server uses channels-redis and checks Redis in
