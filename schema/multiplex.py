@@ -10,32 +10,74 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from typing import Any
 
-from graphql import OperationDefinitionNode, OperationType, parse
+from django.conf import settings
+from graphql import DocumentNode, OperationDefinitionNode, OperationType, parse
 from graphql.error import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 SHAREABLE_ROOT_FIELDS = frozenset({"queueDisplay"})
+# Queries and mutations go over HTTP, where the request limits, budgets and CSRF rules live;
+# the socket serves what only it can: subscriptions.
+SOCKET_OPERATIONS = frozenset({StrawberryOperationType.SUBSCRIPTION})
+
+
+@functools.lru_cache(maxsize=256)
+def parsed(query: str) -> DocumentNode | None:
+    """The document, or None when it does not parse (the schema then says why)."""
+    try:
+        return parse(query, no_location=True, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+    except GraphQLError:
+        return None
+
+
+def chosen_operation(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode | str:
+    """The operation to run, or why none can be chosen."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        named = [o for o in operations if o.name and o.name.value == operation_name]
+        return named[0] if named else f"Unknown operation named '{operation_name}'."
+    if len(operations) != 1:
+        return "Name the operation to run: the document must contain exactly one, or give operationName."
+    return operations[0]
+
+
+def socket_refusal(query: str, operation_name: str | None) -> GraphQLError | None:
+    """Why the socket does not run this document, when that is not the schema's to say."""
+    document = parsed(query)
+    if document is None:
+        return None
+    operation = chosen_operation(document, operation_name)
+    if isinstance(operation, str):
+        return GraphQLError(operation)
+    if operation.operation != OperationType.SUBSCRIPTION:
+        return GraphQLError(
+            "Only subscriptions are served over WebSocket; send queries and mutations "
+            "to /graphql over HTTP."
+        )
+    return None
 
 
 def shareable(query: str, operation_name: str | None) -> bool:
     """True for a subscription whose only root field is a public, context-free one."""
-    try:
-        document = parse(query, no_location=True, max_tokens=2000)
-    except GraphQLError:
+    document = parsed(query)
+    operation = chosen_operation(document, operation_name) if document else None
+    if (
+        not isinstance(operation, OperationDefinitionNode)
+        or operation.operation != OperationType.SUBSCRIPTION
+    ):
         return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    if len(operations) != 1 or operations[0].operation != OperationType.SUBSCRIPTION:
-        return False
-    selections = operations[0].selection_set.selections
+    selections = operation.selection_set.selections
     names = {getattr(s, "name", None) and s.name.value for s in selections}  # type: ignore[attr-defined]
     return (
         bool(names)
@@ -71,6 +113,7 @@ class SharedStream:
                 variable_values=variables,
                 context_value=context,
                 operation_name=operation_name,
+                allowed_operation_types=SOCKET_OPERATIONS,
             )
             async with contextlib.aclosing(source):
                 async for result in source:
@@ -78,6 +121,8 @@ class SharedStream:
                         await self._refuse(result)
                         return
                     await self._publish(result)
+        except GraphQLError as error:  # raised by a parsing extension (e.g. the token limit)
+            await self._refuse(PreExecutionError(data=None, errors=[error]))
         finally:
             if _streams.get(self.key) is self:
                 del _streams[self.key]
@@ -132,8 +177,12 @@ def _next_message_parts(result: ExecutionResult) -> tuple[str, str]:
 
 class MultiplexingHandler(BaseGraphQLTransportWSHandler):
     async def run_operation(self, operation) -> None:
+        refusal = socket_refusal(operation.query, operation.operation_name)
+        if refusal is not None:
+            await operation.send_initial_errors([refusal])
+            return
         if not shareable(operation.query, operation.operation_name):
-            return await super().run_operation(operation)
+            return await self._run_alone(operation)
         key = (
             operation.query,
             json.dumps(operation.variables or {}, sort_keys=True),
@@ -150,4 +199,29 @@ class MultiplexingHandler(BaseGraphQLTransportWSHandler):
                 self.context,
             )
         await stream.attach(operation)
+        await operation.send_operation_message({"id": operation.id, "type": "complete"})
+
+    async def _run_alone(self, operation) -> None:
+        """Strawberry's run_operation, but only subscriptions, and a GraphQLError raised by a
+        parsing extension (the parser cache, the token limit) is answered with an `error`
+        message for the operation instead of being logged as a crash and a bare `complete`."""
+        try:
+            source = await self.schema.stream(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=self.context,
+                root_value=self.root_value,
+                operation_name=operation.operation_name,
+                allowed_operation_types=SOCKET_OPERATIONS,
+            )
+            async with contextlib.aclosing(source):
+                await self._send_result_stream(operation, source)
+        except GraphQLError as error:
+            await operation.send_initial_errors([error])
+            return
+        except Exception as error:  # a bug: log it, end the operation, keep the socket
+            await self.handle_task_exception(error)
+            with contextlib.suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            return
         await operation.send_operation_message({"id": operation.id, "type": "complete"})
