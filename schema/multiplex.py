@@ -48,7 +48,10 @@ def chosen_operation(
         named = [o for o in operations if o.name and o.name.value == operation_name]
         return named[0] if named else f"Unknown operation named '{operation_name}'."
     if len(operations) != 1:
-        return "Name the operation to run: the document must contain exactly one, or give operationName."
+        return (
+            "Name the operation to run: the document must contain exactly one, "
+            "or give operationName."
+        )
     return operations[0]
 
 
