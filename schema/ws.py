@@ -39,6 +39,7 @@ MAX_SUBSCRIPTIONS_PER_CONNECTION = 10  # a page needs one or two
 MAX_OPERATION_ID_LENGTH = 128  # ids are echoed in every message; clients use uuids or counters
 RECHECK_SECONDS = 60.0  # how often a signed-in socket with running operations re-checks
 SESSION_ENDED = 4403
+TRY_AGAIN_LATER = 1013  # graphql-ws clients reconnect on it (4500 would be final)
 
 
 def message_problem(message: Any) -> str | None:
@@ -160,11 +161,11 @@ class SocketHandler(MultiplexingHandler):
         else:
             await self.session_holds()
 
-    async def revoke(self) -> None:
+    async def revoke(self, code: int = SESSION_ENDED, reason: str = "Session ended") -> None:
         if self.revoked:
             return
         self.revoked = True
-        await self.websocket.close(code=SESSION_ENDED, reason="Session ended")
+        await self.websocket.close(code=code, reason=reason)
         for operation_id in list(self.operations):
             await self.cleanup_operation(operation_id)
 
@@ -172,10 +173,7 @@ class SocketHandler(MultiplexingHandler):
         while not self.revoked:
             await asyncio.sleep(RECHECK_SECONDS)
             if self.operations:
-                try:
-                    await self.session_holds()
-                except Exception:  # e.g. the database restarting: try again next time
-                    logger.exception("could not re-check a socket's session")
+                await self.session_holds()
 
 
 class VorzimmerWSConsumer(GraphQLWSConsumer):
