@@ -146,11 +146,18 @@ class SocketHandler(MultiplexingHandler):
             return True
         if self.revoked:
             return False
-        user = await database_sync_to_async(signed_in_user)(self.session.key, self.session.user_id)
+        try:
+            user = await database_sync_to_async(signed_in_user)(
+                self.session.key, self.session.user_id
+            )
+        except Exception:  # e.g. the database restarting: the client reconnects and refetches
+            logger.exception("could not re-check a socket's session")
+            await self.revoke(TRY_AGAIN_LATER, "Try again later")
+            return False
         if user is None:
             await self.revoke()
             return False
-        self.context.request.signed_in_as(user)
+        self.context.request.signed_in_as(user)  # type: ignore[attr-defined]
         return True
 
     async def on_revocation(self, message: dict) -> None:
@@ -184,10 +191,12 @@ class VorzimmerWSConsumer(GraphQLWSConsumer):
 
     async def connect(self) -> None:
         user, session = self.scope.get("user"), self.scope.get("session")
+        layer = self.channel_layer
         if user is not None and user.is_authenticated and session and session.session_key:
             self.session = SocketSession(session.session_key, user.pk)
             try:
-                await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+                assert layer is not None  # settings.CHANNEL_LAYERS always has one
+                await layer.group_add(user_group(user.pk), self.channel_name)
             except Exception:  # the timer and every subscribe still re-check
                 logger.exception("could not join the user's socket group")
         await super().connect()
@@ -196,7 +205,7 @@ class VorzimmerWSConsumer(GraphQLWSConsumer):
         try:
             await super().disconnect(code)
         finally:
-            if self.session is not None:
+            if self.session is not None and self.channel_layer is not None:
                 with contextlib.suppress(Exception):
                     await self.channel_layer.group_discard(
                         user_group(self.session.user_id), self.channel_name

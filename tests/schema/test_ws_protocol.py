@@ -57,6 +57,7 @@ MALFORMED = {
     "null": None,
     "complete with numeric id": {"type": "complete", "id": 1},
     "complete without id": {"type": "complete"},
+    "ping payload a list": {"type": "ping", "payload": [1]},
 }
 
 
