@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 from typing import Any
 
-from django.conf import settings
-from graphql import DocumentNode, OperationDefinitionNode, OperationType, parse
+from graphql import OperationDefinitionNode, OperationType
 from graphql.error import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -24,51 +22,12 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
+from .socket_documents import chosen_operation, parsed, socket_refusal
+
 SHAREABLE_ROOT_FIELDS = frozenset({"queueDisplay"})
 # Queries and mutations go over HTTP, where the request limits, budgets and CSRF rules live;
 # the socket serves what only it can: subscriptions.
 SOCKET_OPERATIONS = frozenset({StrawberryOperationType.SUBSCRIPTION})
-
-
-@functools.lru_cache(maxsize=256)
-def parsed(query: str) -> DocumentNode | None:
-    """The document, or None when it does not parse (the schema then says why)."""
-    try:
-        return parse(query, no_location=True, max_tokens=settings.GRAPHQL_MAX_TOKENS)
-    except GraphQLError:
-        return None
-
-
-def chosen_operation(
-    document: DocumentNode, operation_name: str | None
-) -> OperationDefinitionNode | str:
-    """The operation to run, or why none can be chosen."""
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        named = [o for o in operations if o.name and o.name.value == operation_name]
-        return named[0] if named else f"Unknown operation named '{operation_name}'."
-    if len(operations) != 1:
-        return (
-            "Name the operation to run: the document must contain exactly one, "
-            "or give operationName."
-        )
-    return operations[0]
-
-
-def socket_refusal(query: str, operation_name: str | None) -> GraphQLError | None:
-    """Why the socket does not run this document, when that is not the schema's to say."""
-    document = parsed(query)
-    if document is None:
-        return None
-    operation = chosen_operation(document, operation_name)
-    if isinstance(operation, str):
-        return GraphQLError(operation)
-    if operation.operation != OperationType.SUBSCRIPTION:
-        return GraphQLError(
-            "Only subscriptions are served over WebSocket; send queries and mutations "
-            "to /graphql over HTTP."
-        )
-    return None
 
 
 def shareable(query: str, operation_name: str | None) -> bool:

@@ -181,3 +181,28 @@ async def test_an_unknown_operation_name_is_answered_with_an_error(demo):
         "payload": [{"message": "Unknown operation named 'X'."}],
     }
     await ws.disconnect()
+
+
+FRAGMENT_BOMB = (
+    "subscription($l: ID!) { queueDisplay(location: $l) { ...F0 } }"
+    + "".join(f" fragment F{n} on QueueBoard {{ ...F{n + 1} ...F{n + 1} }}" for n in range(30))
+    + " fragment F30 on QueueBoard { recalled called { number } }"
+)
+
+
+async def test_a_fragment_bomb_is_refused_at_once(demo):
+    """About 1 KB that expands to billions of fields: refused before validation walks it."""
+    ws = await opened()
+    payload = {"query": FRAGMENT_BOMB, "variables": {"l": str(demo.rathaus.pk)}}
+    await ws.send_json_to({"id": "b", "type": "subscribe", "payload": payload})
+    assert await ws.receive_json_from(timeout=2) == {
+        "id": "b",
+        "type": "error",
+        "payload": [
+            {
+                "message": "The document selects more than 1000 fields once its fragments "
+                "are expanded."
+            }
+        ],
+    }
+    await ws.disconnect()
