@@ -192,7 +192,12 @@ class VorzimmerWSConsumer(GraphQLWSConsumer):
     async def connect(self) -> None:
         user, session = self.scope.get("user"), self.scope.get("session")
         layer = self.channel_layer
-        if user is not None and user.is_authenticated and session and session.session_key:
+        if (
+            user is not None
+            and user.is_authenticated
+            and session is not None
+            and session.session_key
+        ):
             self.session = SocketSession(session.session_key, user.pk)
             try:
                 assert layer is not None  # settings.CHANNEL_LAYERS always has one
