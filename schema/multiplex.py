@@ -13,29 +13,33 @@ import contextlib
 import json
 from typing import Any
 
-from graphql import OperationDefinitionNode, OperationType, parse
+from graphql import OperationDefinitionNode, OperationType
 from graphql.error import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType as StrawberryOperationType
+
+from .socket_documents import chosen_operation, parsed, socket_refusal
 
 SHAREABLE_ROOT_FIELDS = frozenset({"queueDisplay"})
+# Queries and mutations go over HTTP, where the request limits, budgets and CSRF rules live;
+# the socket serves what only it can: subscriptions.
+SOCKET_OPERATIONS = frozenset({StrawberryOperationType.SUBSCRIPTION})
 
 
 def shareable(query: str, operation_name: str | None) -> bool:
     """True for a subscription whose only root field is a public, context-free one."""
-    try:
-        document = parse(query, no_location=True, max_tokens=2000)
-    except GraphQLError:
+    document = parsed(query)
+    operation = chosen_operation(document, operation_name) if document else None
+    if (
+        not isinstance(operation, OperationDefinitionNode)
+        or operation.operation != OperationType.SUBSCRIPTION
+    ):
         return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    if len(operations) != 1 or operations[0].operation != OperationType.SUBSCRIPTION:
-        return False
-    selections = operations[0].selection_set.selections
+    selections = operation.selection_set.selections
     names = {getattr(s, "name", None) and s.name.value for s in selections}  # type: ignore[attr-defined]
     return (
         bool(names)
@@ -71,6 +75,7 @@ class SharedStream:
                 variable_values=variables,
                 context_value=context,
                 operation_name=operation_name,
+                allowed_operation_types=SOCKET_OPERATIONS,
             )
             async with contextlib.aclosing(source):
                 async for result in source:
@@ -78,6 +83,8 @@ class SharedStream:
                         await self._refuse(result)
                         return
                     await self._publish(result)
+        except GraphQLError as error:  # raised by a parsing extension (e.g. the token limit)
+            await self._refuse(PreExecutionError(data=None, errors=[error]))
         finally:
             if _streams.get(self.key) is self:
                 del _streams[self.key]
@@ -132,8 +139,12 @@ def _next_message_parts(result: ExecutionResult) -> tuple[str, str]:
 
 class MultiplexingHandler(BaseGraphQLTransportWSHandler):
     async def run_operation(self, operation) -> None:
+        refusal = socket_refusal(operation.query, operation.operation_name)
+        if refusal is not None:
+            await operation.send_initial_errors([refusal])
+            return
         if not shareable(operation.query, operation.operation_name):
-            return await super().run_operation(operation)
+            return await self._run_alone(operation)
         key = (
             operation.query,
             json.dumps(operation.variables or {}, sort_keys=True),
@@ -150,4 +161,29 @@ class MultiplexingHandler(BaseGraphQLTransportWSHandler):
                 self.context,
             )
         await stream.attach(operation)
+        await operation.send_operation_message({"id": operation.id, "type": "complete"})
+
+    async def _run_alone(self, operation) -> None:
+        """Strawberry's run_operation, but only subscriptions, and a GraphQLError raised by a
+        parsing extension (the parser cache, the token limit) is answered with an `error`
+        message for the operation instead of being logged as a crash and a bare `complete`."""
+        try:
+            source = await self.schema.stream(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=self.context,
+                root_value=self.root_value,
+                operation_name=operation.operation_name,
+                allowed_operation_types=SOCKET_OPERATIONS,
+            )
+            async with contextlib.aclosing(source):
+                await self._send_result_stream(operation, source)
+        except GraphQLError as error:
+            await operation.send_initial_errors([error])
+            return
+        except Exception as error:  # a bug: log it, end the operation, keep the socket
+            await self.handle_task_exception(error)
+            with contextlib.suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            return
         await operation.send_operation_message({"id": operation.id, "type": "complete"})

@@ -107,4 +107,7 @@ class Subscription:
         async with location_updates(place.pk) as messages:
             yield first
             async for _message in messages:
+                # names of citizens follow: only while the staff session still holds
+                if not await info.context.still_signed_in():
+                    return
                 yield await view(info, str(place.pk))

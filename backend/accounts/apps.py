@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
 
     name = "backend.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from .socket_sessions import connect_signals
+
+        connect_signals()

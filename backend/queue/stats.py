@@ -17,10 +17,9 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from backend.accounts.actors import Actor
-from backend.bookings.services.lookup import get_location
 from backend.catalog.models import Location, Service
 
-from .access import check_staff_view
+from .access import access_location_figures
 from .models import QueueTicket
 
 Status = QueueTicket.Status
@@ -63,9 +62,7 @@ class QueueStats:
 
 
 def access_queue_stats(actor: Actor, location_id: str, day: date) -> QueueStats:
-    location = get_location(location_id)
-    check_staff_view(actor, location)
-    return queue_stats(location, day)
+    return queue_stats(access_location_figures(actor, location_id), day)
 
 
 def wait_started(ticket: QueueTicket) -> datetime:

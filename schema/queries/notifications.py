@@ -6,12 +6,11 @@ import strawberry
 from django.core.exceptions import PermissionDenied
 from strawberry.types import Info
 
-from backend.accounts.permissions import bookings_scope
 from backend.bookings.errors import BookingError
-from backend.bookings.services.lookup import get_location
 from backend.notifications.channels.push import application_server_key
 from backend.notifications.reports import day_stats
 from backend.notifications.waitlist import access_entry
+from backend.queue.access import access_location_figures
 
 from ..args import LocalDate, LocationId
 from ..context import actor_of
@@ -45,14 +44,17 @@ class NotificationQuery:
         except BookingError:
             return None
 
-    @strawberry.field(description="A location's day in figures (staff).")
+    @strawberry.field(
+        description="A location's day in figures, for whoever may see all of the "
+        "location's bookings (not a doctor, who sees only their own)."
+    )
     def stats(self, info: Info, location: LocationId, date: LocalDate) -> DayStats:
         try:
-            place = get_location(location)
+            place = access_location_figures(actor_of(info), location)
+        except PermissionDenied as exc:
+            raise forbidden(exc) from exc
         except BookingError as exc:
             raise as_public_error(exc) from exc
-        if bookings_scope(actor_of(info), place, "view") is None:
-            raise forbidden(PermissionDenied("You may not see this location's figures."))
         stats = day_stats(place, date)
         return DayStats(
             total_appointments=stats.total_appointments,

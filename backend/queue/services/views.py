@@ -10,10 +10,10 @@ from django.utils import timezone
 from backend.accounts.actors import Actor
 from backend.accounts.tokens import secret_matches
 from backend.bookings.errors import BookingError, ErrorCode
-from backend.bookings.services.lookup import get_location, parse_uuid
+from backend.bookings.services.lookup import parse_uuid
 from backend.catalog.models import Location
 
-from ..access import check_staff_view
+from ..access import access_location_figures
 from ..models import QueueTicket, ServicePoint
 from ..policy import Waiting, in_call_order
 from ..state import local_today, queue_state
@@ -31,8 +31,7 @@ class CounterQueueView:
 
 
 def access_counter_queue(actor: Actor, location_id: str) -> CounterQueueView:
-    location = get_location(location_id)
-    check_staff_view(actor, location)
+    location = access_location_figures(actor, location_id)
     now = timezone.now()
     tickets = list(
         QueueTicket.objects.filter(
