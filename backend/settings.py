@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "strawberry_django",
     "huey.contrib.djhuey",
+    "axes",
     "backend.core",
     "backend.catalog",
     "backend.accounts",
@@ -84,6 +85,9 @@ MIDDLEWARE = [
     "backend.accounts.middleware.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Staff sessions: sign out after inactivity; axes' lockout page for the admin login.
+    "backend.accounts.idle.StaffIdleTimeoutMiddleware",
+    "backend.accounts.login_throttle.LoginLockoutMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -155,6 +159,8 @@ else:
 
 # --- Auth ------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses locked-out sign-ins before a password is checked (staff session block).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -290,6 +296,28 @@ GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 2000)
 GRAPHQL_MAX_BODY_BYTES = env_int("GRAPHQL_MAX_BODY_BYTES", 100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = GRAPHQL_MAX_BODY_BYTES
 
+# --- Staff sign-in and sessions -------------------------------------------------------------
+# Failed sign-ins (admin login form and GraphQL logIn) lock a user name OR a client address
+# after STAFF_LOGIN_FAILURE_LIMIT tries for STAFF_LOGIN_COOLOFF_MINUTES; a try during the
+# lockout starts the cool-off again (backend/accounts/login_throttle.py).
+STAFF_LOGIN_FAILURE_LIMIT = env_int("STAFF_LOGIN_FAILURE_LIMIT", 5)
+STAFF_LOGIN_COOLOFF_MINUTES = env_int("STAFF_LOGIN_COOLOFF_MINUTES", 15)
+AXES_FAILURE_LIMIT = STAFF_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = "backend.accounts.login_throttle.cool_off_for"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "backend.accounts.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "backend.accounts.login_throttle.lockout_response"
+# Personal data stays minimal: no log of every successful sign-in, no user names and
+# addresses in the process log (the lockouts themselves are in the admin).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Axes' middleware is there as a subclass (LoginLockoutMiddleware), which its check misses.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
+# Staff sessions end after this long without the staff member doing anything (fractions
+# allowed, e.g. 0.25 in tests); background refreshes do not count (backend/accounts/idle.py).
+STAFF_IDLE_TIMEOUT_MINUTES = float(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES") or 30)
+
 # Personal data never reaches logs: no request bodies are logged anywhere, and the django.request
 # logger (which prints request reprs on 500s) only ever sees method and path.
 LOGGING = {
@@ -300,5 +328,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "huey": {"level": "WARNING"},
+        "axes": {"level": "ERROR"},  # its warnings name the user and the address
     },
 }

@@ -50,6 +50,10 @@ class ErrorCode(StrEnum):
     ALREADY_ON_WAITLIST = "ALREADY_ON_WAITLIST"
     OFFER_EXPIRED = "OFFER_EXPIRED"
     INVALID_PUSH_ENDPOINT = "INVALID_PUSH_ENDPOINT"  # not https on a public host
+    # Staff sign-in and sessions (backend/accounts)
+    LOGIN_LOCKED = "LOGIN_LOCKED"  # too many failed sign-ins for this name or address
+    PASSWORD_REJECTED = "PASSWORD_REJECTED"  # the new password fails the password validators
+    RESET_LINK_INVALID = "RESET_LINK_INVALID"  # wrong, used or expired password-reset link
 
 
 class BookingError(Exception):
