@@ -318,6 +318,11 @@ SILENCED_SYSTEM_CHECKS = ["axes.W002"]
 # allowed, e.g. 0.25 in tests); background refreshes do not count (backend/accounts/idle.py).
 STAFF_IDLE_TIMEOUT_MINUTES = float(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES") or 30)
 
+# --- Kiosks and displays: pairing ----------------------------------------------------------
+# Failed pairDevice tries count against every pairing code live at the time; at this many a
+# code dies and the admin makes a new one (backend/queue/devices.py).
+PAIRING_MAX_FAILURES = env_int("PAIRING_MAX_FAILURES", 10)
+
 # Personal data never reaches logs: no request bodies are logged anywhere, and the django.request
 # logger (which prints request reprs on 500s) only ever sees method and path.
 LOGGING = {

@@ -40,7 +40,6 @@ class ErrorCode(StrEnum):
     NOT_SIGNED_IN = "NOT_SIGNED_IN"
     NOT_SERVED_HERE = "NOT_SERVED_HERE"  # that counter does not handle the ticket's service
     PAIRING_INVALID = "PAIRING_INVALID"
-    WRONG_DEVICE_KIND = "WRONG_DEVICE_KIND"
     WRONG_PIN = "WRONG_PIN"
     PIN_LOCKED = "PIN_LOCKED"
     KIOSK_PIN_NOT_SET = "KIOSK_PIN_NOT_SET"

@@ -15,7 +15,6 @@ from backend.queue.models import QueueTicket as TicketModel
 from backend.queue.services import calling
 from backend.queue.services.tickets import (
     IssuedTicket,
-    WrongLocation,
     do_check_in,
     do_draw_ticket,
 )
@@ -38,7 +37,9 @@ class DrawTicketInput:
 class CheckInInput:
     code: str = strawberry.field(description="The booking code as typed, or the scanned QR text.")
     location: strawberry.ID | None = strawberry.field(
-        default=None, description="Staff only: the location checking in (a kiosk knows its own)."
+        default=None,
+        description="Staff: the location checking in (required); a kiosk knows its own. Codes "
+        "of other locations are NOT_FOUND, like unknown ones.",
     )
 
 
@@ -74,7 +75,7 @@ class PairDeviceInput:
     code: str = strawberry.field(description="The 8-digit pairing code.")
     kind: str | None = strawberry.field(
         default=None,
-        description='"kiosk" or "display": refuse a code of the other kind without using it up.',
+        description='"kiosk" or "display": a code of the other kind is PAIRING_INVALID too.',
     )
 
 
@@ -102,16 +103,10 @@ class IssuedTicketResult:
 class IssueTicketPayload:
     ticket: IssuedTicketResult | None = strawberry.field(description="The ticket, unless errors.")
     errors: list[UserError] = strawberry.field(description="Why no ticket was issued.")
-    appointment_location_name: str | None = strawberry.field(
-        default=None,
-        description="With WRONG_LOCATION: the name of the location the booking belongs to, "
-        "so the kiosk can say where to go.",
-    )
 
 
 def _not_issued(exc: BookingError) -> IssueTicketPayload:
-    where = exc.location.name if isinstance(exc, WrongLocation) else None
-    return IssueTicketPayload(ticket=None, errors=user_errors(exc), appointment_location_name=where)
+    return IssueTicketPayload(ticket=None, errors=user_errors(exc))
 
 
 @strawberry.type(description="Result of a queue action on one ticket.")
