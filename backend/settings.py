@@ -336,3 +336,42 @@ LOGGING = {
         "axes": {"level": "ERROR"},  # its warnings name the user and the address
     },
 }
+
+# --- Anti-abuse: rate limits (backend/core/ratelimit.py) -------------------------------------
+# "<action>.<dimension>": "<rates>" in the notation of the `limits` package ("10/minute",
+# "3/hour;10/day": every rate must hold). Each is overridable by RATE_LIMIT_<ACTION>_<DIM>,
+# e.g. RATE_LIMIT_HOLDSLOT_IP=20/hour. Dimensions: ip (the client, IPv6 per /64), token
+# (an integration's API token: its own, higher limits and no IP limit), session, email, phone.
+RATE_LIMIT_DEFAULTS = {
+    "request.ip": "300/minute",  # whole /graphql requests (HTTP 429 + Retry-After)
+    "availability.ip": "120/minute;2000/hour",  # availableDays / availableSlots
+    "availability.token": "1200/minute",
+    "holdSlot.ip": "10/minute;30/hour",
+    "holdSlot.session": "30/hour",
+    "holdSlot.token": "600/minute",
+    "extendHold.ip": "30/hour",
+    "extendHold.session": "30/hour",
+    "extendHold.token": "600/minute",
+    "releaseHold.ip": "60/hour",
+    "releaseHold.session": "60/hour",
+    "releaseHold.token": "600/minute",
+    "bookAppointment.ip": "3/hour;10/day",
+    "bookAppointment.session": "3/hour;10/day",
+    "bookAppointment.token": "300/minute",
+    "bookAppointment.email": "3/day",
+    "bookAppointment.phone": "3/day",
+    "booking.ip": "30/hour;100/day",  # a booking looked up by code and token (brute force)
+    "booking.token": "600/minute",
+    "manageBooking.ip": "30/hour;100/day",  # cancel / reschedule / change by code and token
+    "manageBooking.token": "600/minute",
+    "pushSubscribe.ip": "20/hour",
+}
+RATE_LIMITS = {
+    key: os.environ.get("RATE_LIMIT_" + key.upper().replace(".", "_"), default)
+    for key, default in RATE_LIMIT_DEFAULTS.items()
+}
+# Counters in Redis when REDIS_URL is set, else in the database (every process sees them).
+# Tests give each test its own prefix.
+RATE_LIMIT_KEY_PREFIX = os.environ.get("RATE_LIMIT_KEY_PREFIX", "vorzimmer-rl")
+# Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs); nobody else's is.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")

@@ -49,6 +49,8 @@ class ErrorCode(StrEnum):
     ALREADY_ON_WAITLIST = "ALREADY_ON_WAITLIST"
     OFFER_EXPIRED = "OFFER_EXPIRED"
     INVALID_PUSH_ENDPOINT = "INVALID_PUSH_ENDPOINT"  # not https on a public host
+    # Anti-abuse: rate limits, hold ownership, per-person caps (backend/core/ratelimit.py)
+    RATE_LIMITED = "RATE_LIMITED"  # too many attempts; retry after retryAfterSeconds
     # Staff sign-in and sessions (backend/accounts)
     LOGIN_LOCKED = "LOGIN_LOCKED"  # too many failed sign-ins for this name or address
     PASSWORD_REJECTED = "PASSWORD_REJECTED"  # the new password fails the password validators
