@@ -375,3 +375,19 @@ RATE_LIMITS = {
 RATE_LIMIT_KEY_PREFIX = os.environ.get("RATE_LIMIT_KEY_PREFIX", "vorzimmer-rl")
 # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs); nobody else's is.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+# --- Staff and device rate limits (same notation and RATE_LIMIT_<ACTION>_<DIM> overrides) ----
+# pairDevice per address and over all callers together ("all"), drawTicket per paired kiosk,
+# requestPasswordReset per address and per e-mail address.
+_STAFF_DEVICE_RATES = {
+    "pairDevice.ip": "10/hour",
+    "pairDevice.all": "60/hour",
+    "drawTicket.device": "20/minute;400/hour",
+    "requestPasswordReset.ip": "5/hour",
+    "requestPasswordReset.email": "3/hour",
+}
+RATE_LIMIT_DEFAULTS |= _STAFF_DEVICE_RATES
+RATE_LIMITS |= {
+    key: os.environ.get("RATE_LIMIT_" + key.upper().replace(".", "_"), default)
+    for key, default in _STAFF_DEVICE_RATES.items()
+}

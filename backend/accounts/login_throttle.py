@@ -22,11 +22,14 @@ from django.db.models import Max, Q
 from django.shortcuts import render
 from django.utils import timezone
 
+from backend.core.ratelimit import client_ip as ratelimit_client_ip
+from backend.core.ratelimit import client_network
+
 
 def client_ip(request) -> str:
-    """The address axes counts failures for: the socket peer. (A trusted proxy's
-    X-Forwarded-For is honoured once the shared rate-limit core provides `client_ip`.)"""
-    return request.META.get("REMOTE_ADDR", "")
+    """AXES_CLIENT_IP_CALLABLE: the address the rate limits count too — the socket peer, or
+    what a trusted proxy (TRUSTED_PROXIES) says in X-Forwarded-For; IPv6 per /64."""
+    return client_network(ratelimit_client_ip(request))
 
 
 def cool_off_for(request=None) -> timedelta:

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from backend.bookings.errors import BookingError
 from backend.core.qr import qr_svg
+from backend.core.ratelimit import client_ip, client_network, hit
 from backend.queue.devices import do_pair_device
 from backend.queue.models import QueueTicket as TicketModel
 from backend.queue.services import calling
@@ -169,10 +170,11 @@ class QueueMutation:
     def draw_ticket(
         self, info: Info, input: Annotated[DrawTicketInput, Input("What to draw.")]
     ) -> IssueTicketPayload:
+        actor = actor_of(info)
         try:
-            return _issued(
-                do_draw_ticket(input.service, input.location, actor_of(info), input.priority)
-            )
+            if actor.device is not None:  # a kiosk prints paper: bound it per device
+                hit("drawTicket", device=actor.device.pk)
+            return _issued(do_draw_ticket(input.service, input.location, actor, input.priority))
         except PermissionDenied as exc:
             raise forbidden(exc) from exc
         except BookingError as exc:
@@ -266,9 +268,11 @@ class QueueMutation:
 
     @strawberry.mutation(description="Pair a kiosk or display with an admin's pairing code.")
     def pair_device(
-        self, input: Annotated[PairDeviceInput, Input("The code.")]
+        self, info: Info, input: Annotated[PairDeviceInput, Input("The code.")]
     ) -> PairDevicePayload:
+        request = info.context.request
         try:
+            hit("pairDevice", ip=client_network(client_ip(request)), all="*")
             device, token = do_pair_device(input.code, input.kind)
         except BookingError as exc:
             return PairDevicePayload(token=None, kind=None, location=None, errors=user_errors(exc))

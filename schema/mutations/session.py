@@ -11,6 +11,7 @@ from backend.accounts.idle import extend_session, idle_timeout_seconds
 from backend.accounts.password_reset import do_request_password_reset, do_reset_password
 from backend.accounts.session import do_change_password, do_log_in, do_log_out
 from backend.bookings.errors import BookingError
+from backend.core.ratelimit import client_ip, client_network, hit
 from backend.queue.devices import do_unlock_kiosk_settings, pin_state
 
 from ..args import described_input
@@ -126,9 +127,15 @@ class SessionMutation:
     )
     def request_password_reset(
         self,
+        info: Info,
         input: Annotated[RequestPasswordResetInput, described_input("The address.")],
     ) -> PasswordPayload:
         language = input.language.value if input.language else "de"
+        address = client_network(client_ip(info.context.request))
+        try:
+            hit("requestPasswordReset", ip=address, email=input.email.strip().lower())
+        except BookingError as exc:
+            return PasswordPayload(ok=False, errors=user_errors(exc))
         do_request_password_reset(input.email, language)
         return PasswordPayload(ok=True, errors=[])
 

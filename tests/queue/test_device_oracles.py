@@ -141,3 +141,43 @@ def test_staff_check_in_at_the_location_they_name(demo, floor, office_hour):
 
     assert foreign == NOT_FOUND
     assert own["checkIn"] == {"ticket": {"number": "A001"}, "errors": []}
+
+
+@pytest.mark.rate_limits
+def test_pair_device_is_limited_per_address_and_overall(demo, settings):
+    from django.test import Client
+
+    from tests.conftest import GraphQLClient
+
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "pairDevice.ip": "2/hour",
+        "pairDevice.all": "4/hour",  # refused tries count too
+    }
+    one, other = GraphQLClient(Client(), {}), GraphQLClient(Client(), {})
+    address = {"REMOTE_ADDR": "203.0.113.5"}
+    first = [pair_from(one, address) for _ in range(3)]
+    second = [pair_from(other, {"REMOTE_ADDR": "198.51.100.5"}) for _ in range(2)]
+    codes = [[e["code"] for e in answer["errors"]] for answer in first + second]
+    assert codes == [["PAIRING_INVALID"], ["PAIRING_INVALID"], ["RATE_LIMITED"]] + [
+        ["PAIRING_INVALID"],
+        ["RATE_LIMITED"],
+    ]
+
+
+def pair_from(client, extra) -> dict:
+    return client.data(PAIR, {"i": {"code": "00000000", "kind": "kiosk"}}, **extra)["pairDevice"]
+
+
+@pytest.mark.rate_limits
+def test_draw_ticket_is_limited_per_kiosk(demo, floor, settings):
+    from tests.queue.actions import draw
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "drawTicket.device": "2/minute"}
+    answers = [draw(floor.kiosk, demo) for _ in range(3)]
+    assert [a["ticket"]["number"] for a in answers[:2]] == ["A001", "A002"]
+    assert answers[2]["ticket"] is None
+    assert [e["code"] for e in answers[2]["errors"]] == ["RATE_LIMITED"]
+    assert QueueTicket.objects.count() == 2
+    # staff at the counter are not counted per device
+    assert draw(floor.clerk, demo)["ticket"]["number"] == "A003"
