@@ -33,7 +33,11 @@ class SingleLogInRule(ValidationRule):
         for name in GUARDED_FIELDS:
             if _count(node.selection_set, name, fragments, set()) > 1:
                 self.report_error(
-                    GraphQLError(f"At most one {name} per request.", node, extensions={"code": "TOO_MANY_LOGINS"})
+                    GraphQLError(
+                        f"At most one {name} per request.",
+                        node,
+                        extensions={"code": "TOO_MANY_LOGINS"},
+                    )
                 )
 
 

@@ -9,6 +9,8 @@ for PASSWORD_RESET_TIMEOUT and dies once the password (or the last sign-in) chan
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -67,7 +69,7 @@ def do_request_password_reset(email: str, language: str) -> None:
     language = language if language in LANGUAGES else settings.LANGUAGE_CODE
     users = get_user_model().objects.filter(email__iexact=(email or "").strip(), is_active=True)
     for user_id in users.values_list("pk", flat=True):
-        transaction.on_commit(lambda user_id=user_id: send_password_reset(user_id, language))
+        transaction.on_commit(partial(send_password_reset, user_id, language))
 
 
 def send_reset_mail(user_id, language: str) -> bool:

@@ -104,6 +104,44 @@ def test_the_admin_login_form_locks_out_with_its_own_page_and_shares_the_count(c
         assert log_in("clerk", PASSWORD, ip="203.0.113.52") == LOCKED
 
 
+def test_the_lockout_says_when_to_try_again(clerk):
+    query = """mutation($i: LogInInput!) {
+      logIn(input: $i) { me { username } errors { code retryAfterSeconds } } }"""
+    with time_machine.travel(NOW, tick=False) as clock:
+        for _ in range(3):
+            log_in("clerk", "falsch")
+        clock.shift(dt.timedelta(minutes=4))
+        body = GraphQLClient(Client(), {})(
+            query, {"i": {"username": "clerk", "password": "x"}}, REMOTE_ADDR="198.51.100.3"
+        )
+    # the try itself started the cool-off again
+    assert body["data"]["logIn"] == {
+        "me": None,
+        "errors": [{"code": "LOGIN_LOCKED", "retryAfterSeconds": 15 * 60}],
+    }
+
+
+def test_an_admin_unlocks_by_deleting_the_attempt_in_the_admin(clerk, demo):
+    from django.contrib.auth import get_user_model
+
+    with time_machine.travel(NOW, tick=False):
+        for _ in range(3):
+            log_in("clerk", "falsch")
+        admin = get_user_model().objects.create_superuser("root", "root@x.de", PASSWORD)
+        browser = Client()
+        browser.force_login(admin)
+        listed = browser.get("/admin/axes/accessattempt/")
+        assert listed.status_code == 200
+        pks = [str(pk) for pk in AccessAttempt.objects.values_list("pk", flat=True)]
+        deleted = browser.post(
+            "/admin/axes/accessattempt/",
+            {"action": "delete_selected", "_selected_action": pks, "post": "yes"},
+        )
+        assert deleted.status_code == 302
+        assert AccessAttempt.objects.count() == 0
+        assert log_in("clerk", PASSWORD) == SIGNED_IN
+
+
 def test_one_log_in_per_document_so_aliases_cannot_multiply_guesses(clerk):
     batch = """mutation {
       a: logIn(input: {username: "clerk", password: "one"}) { errors { code } }

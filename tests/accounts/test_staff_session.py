@@ -25,7 +25,8 @@ CHANGE = """mutation($i: ChangePasswordInput!) {
   changePassword(input: $i) { ok errors { code field } } }"""
 REQUEST = """mutation($i: RequestPasswordResetInput!) {
   requestPasswordReset(input: $i) { ok errors { code field retryAfterSeconds } } }"""
-RESET = """mutation($i: ResetPasswordInput!) { resetPassword(input: $i) { ok errors { code field } } }"""
+RESET = """mutation($i: ResetPasswordInput!) {
+  resetPassword(input: $i) { ok errors { code field } } }"""
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
@@ -111,7 +112,10 @@ def test_password_reset_by_email_answers_alike_and_the_link_works_once(
     key = re.search(r"/staff/#reset=(\S+)", mail.outbox[0].body).group(1)
 
     assert gql.data(RESET, {"i": {"key": key, "newPassword": "kurz"}}) == {
-        "resetPassword": {"ok": False, "errors": [{"code": "PASSWORD_REJECTED", "field": "newPassword"}]}
+        "resetPassword": {
+            "ok": False,
+            "errors": [{"code": "PASSWORD_REJECTED", "field": "newPassword"}],
+        }
     }
     assert gql.data(RESET, {"i": {"key": key, "newPassword": NEW}}) == {
         "resetPassword": {"ok": True, "errors": []}
