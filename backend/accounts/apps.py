@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
 
     name = "backend.accounts"
     label = "accounts"
+
+    def ready(self):
+        from . import idle  # noqa: F401  (connects the sign-in signal that starts the clock)
