@@ -61,6 +61,29 @@ def test_an_address_is_locked_after_the_failure_limit_for_any_user_name(clerk):
         assert log_in("clerk", PASSWORD, ip="198.51.100.9") == SIGNED_IN
 
 
+def test_behind_a_trusted_proxy_the_forwarded_client_is_locked_not_the_proxy(clerk, settings):
+    settings.TRUSTED_PROXIES = ["192.0.2.1"]
+
+    def through_proxy(name: str, password: str, client: str) -> dict:
+        body = GraphQLClient(Client(), {})(
+            LOG_IN,
+            {"i": {"username": name, "password": password}},
+            REMOTE_ADDR="192.0.2.1",
+            HTTP_X_FORWARDED_FOR=client,
+        )
+        return body["data"]["logIn"]
+
+    with time_machine.travel(NOW, tick=False):
+        # a client cannot pick its address: what it writes left of the proxy's entry is ignored
+        answers = [
+            through_proxy(name, "falsch", f"198.51.100.{n}, 203.0.113.77")
+            for n, name in enumerate(("anna", "bert", "carl"))
+        ]
+        assert answers == [WRONG, WRONG, LOCKED]
+        assert through_proxy("clerk", PASSWORD, "203.0.113.77") == LOCKED
+        assert through_proxy("clerk", PASSWORD, "198.51.100.20") == SIGNED_IN
+
+
 def test_the_lock_ends_after_the_cool_off_and_a_try_during_it_starts_it_again(clerk):
     with time_machine.travel(NOW, tick=False) as clock:
         for _ in range(3):
