@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "strawberry_django",
     "huey.contrib.djhuey",
+    "axes",
     "backend.core",
     "backend.catalog",
     "backend.accounts",
@@ -78,12 +79,12 @@ INSTALLED_APPS = [
 
 # Kept lean: each middleware costs on every request (STACK-NOTES trap 13).
 MIDDLEWARE = [
-    # First, so it compresses what the others (WhiteNoise's static files) answer; never
-    # /graphql or the admin (BREACH: backend/core/compression.py).
     # Outermost, so it times the whole answer and sees the final status (errors included).
     "backend.core.access_log.AccessLogMiddleware",
     # Before anything asks request.is_secure(): X-Forwarded-Proto only from TRUSTED_PROXIES.
     "backend.core.proxy.TrustedProxyHeadersMiddleware",
+    # Before the others, so it compresses what they (WhiteNoise's static files) answer; never
+    # /graphql or the admin (BREACH: backend/core/compression.py).
     "backend.core.compression.PublicGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -95,6 +96,9 @@ MIDDLEWARE = [
     "backend.accounts.middleware.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Staff sessions: sign out after inactivity; axes' lockout page for the admin login.
+    "backend.accounts.idle.StaffIdleTimeoutMiddleware",
+    "backend.accounts.login_throttle.LoginLockoutMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -166,6 +170,8 @@ else:
 
 # --- Auth ------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses locked-out sign-ins before a password is checked (staff session block).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -332,6 +338,33 @@ if _HTTPS and not DEBUG:
 # written to var/admin_password, mode 0600).
 ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "")
 
+# --- Staff sign-in and sessions -------------------------------------------------------------
+# Failed sign-ins (admin login form and GraphQL logIn) lock a user name OR a client address
+# after STAFF_LOGIN_FAILURE_LIMIT tries for STAFF_LOGIN_COOLOFF_MINUTES; a try during the
+# lockout starts the cool-off again (backend/accounts/login_throttle.py).
+STAFF_LOGIN_FAILURE_LIMIT = env_int("STAFF_LOGIN_FAILURE_LIMIT", 5)
+STAFF_LOGIN_COOLOFF_MINUTES = env_int("STAFF_LOGIN_COOLOFF_MINUTES", 15)
+AXES_FAILURE_LIMIT = STAFF_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = "backend.accounts.login_throttle.cool_off_for"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "backend.accounts.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "backend.accounts.login_throttle.lockout_response"
+# Personal data stays minimal: no log of every successful sign-in, no user names and
+# addresses in the process log (the lockouts themselves are in the admin).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Axes' middleware is there as a subclass (LoginLockoutMiddleware), which its check misses.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
+# Staff sessions end after this long without the staff member doing anything (fractions
+# allowed, e.g. 0.25 in tests); background refreshes do not count (backend/accounts/idle.py).
+STAFF_IDLE_TIMEOUT_MINUTES = float(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES") or 30)
+
+# --- Kiosks and displays: pairing ----------------------------------------------------------
+# Failed pairDevice tries count against every pairing code live at the time; at this many a
+# code dies and the admin makes a new one (backend/queue/devices.py).
+PAIRING_MAX_FAILURES = env_int("PAIRING_MAX_FAILURES", 10)
+
 # One line per request from backend.core.access_log (method, path without the query string,
 # status, duration): GET queries carry GraphQL variables, i.e. personal data. Answers below 500
 # are ordinary (a 404, a refused login, a rate limit): django.request's duplicate of them is
@@ -352,5 +385,60 @@ LOGGING = {
         "django.request": {"filters": ["server_errors_only"]},
         "django.db.backends": {"level": "WARNING"},
         "huey": {"level": "WARNING"},
+        "axes": {"level": "ERROR"},  # its warnings name the user and the address
     },
+}
+
+# --- Anti-abuse: rate limits (backend/core/ratelimit.py) -------------------------------------
+# "<action>.<dimension>": "<rates>" in the notation of the `limits` package ("10/minute",
+# "3/hour;10/day": every rate must hold). Each is overridable by RATE_LIMIT_<ACTION>_<DIM>,
+# e.g. RATE_LIMIT_HOLDSLOT_IP=20/hour. Dimensions: ip (the client, IPv6 per /64), token
+# (an integration's API token: its own, higher limits and no IP limit), session, email, phone.
+RATE_LIMIT_DEFAULTS = {
+    "request.ip": "300/minute",  # whole /graphql requests (HTTP 429 + Retry-After)
+    "availability.ip": "120/minute;2000/hour",  # availableDays / availableSlots
+    "availability.token": "1200/minute",
+    "holdSlot.ip": "10/minute;30/hour",
+    "holdSlot.session": "30/hour",
+    "holdSlot.token": "600/minute",
+    "extendHold.ip": "30/hour",
+    "extendHold.session": "30/hour",
+    "extendHold.token": "600/minute",
+    "releaseHold.ip": "60/hour",
+    "releaseHold.session": "60/hour",
+    "releaseHold.token": "600/minute",
+    "bookAppointment.ip": "3/hour;10/day",
+    "bookAppointment.session": "3/hour;10/day",
+    "bookAppointment.token": "300/minute",
+    "bookAppointment.email": "3/day",
+    "bookAppointment.phone": "3/day",
+    "booking.ip": "30/hour;100/day",  # a booking looked up by code and token (brute force)
+    "booking.token": "600/minute",
+    "manageBooking.ip": "30/hour;100/day",  # cancel / reschedule / change by code and token
+    "manageBooking.token": "600/minute",
+    "pushSubscribe.ip": "20/hour",
+}
+RATE_LIMITS = {
+    key: os.environ.get("RATE_LIMIT_" + key.upper().replace(".", "_"), default)
+    for key, default in RATE_LIMIT_DEFAULTS.items()
+}
+# Counters in Redis when REDIS_URL is set, else in the database (every process sees them).
+# Tests give each test its own prefix.
+RATE_LIMIT_KEY_PREFIX = os.environ.get("RATE_LIMIT_KEY_PREFIX", "vorzimmer-rl")
+# Reverse proxies whose X-Forwarded-For is believed: TRUSTED_PROXIES (defined above).
+
+# --- Staff and device rate limits (same notation and RATE_LIMIT_<ACTION>_<DIM> overrides) ----
+# pairDevice per address and over all callers together ("all"), drawTicket per paired kiosk,
+# requestPasswordReset per address and per e-mail address.
+_STAFF_DEVICE_RATES = {
+    "pairDevice.ip": "10/hour",
+    "pairDevice.all": "60/hour",
+    "drawTicket.device": "20/minute;400/hour",
+    "requestPasswordReset.ip": "5/hour",
+    "requestPasswordReset.email": "3/hour",
+}
+RATE_LIMIT_DEFAULTS |= _STAFF_DEVICE_RATES
+RATE_LIMITS |= {
+    key: os.environ.get("RATE_LIMIT_" + key.upper().replace(".", "_"), default)
+    for key, default in _STAFF_DEVICE_RATES.items()
 }

@@ -4,7 +4,7 @@
 // keyboard shortcuts, next to today's appointments.
 
 import { $, $$, h, replaceChildren, setFieldError, focusElement, isTypingTarget } from './lib/dom.js';
-import { gql } from './lib/graphql.js';
+import { gql as request } from './lib/graphql.js';
 import {
   setLanguage, t, has, pickLanguage, gqlLanguage, onLanguageChange, formatTime, formatDate, isoDateIn,
 } from './lib/i18n.js';
@@ -12,6 +12,7 @@ import { LiveConnection } from './lib/live.js';
 import { readParams } from './lib/params.js';
 import { storage } from './lib/storage.js';
 import { applyAppearance, bindConnectionBanner, renderLanguageSwitch, errorMessage } from './lib/ui.js';
+import { IdleGuard } from './staff-session.js';
 
 const ERRORS = 'errors { code message field }';
 const TICKET_FIELDS = 'id number status source service priority queuedAt dueAt calledAt servicePoint recallCount bookingCode name';
@@ -33,6 +34,9 @@ const Q = {
     }
   }`,
   logOut: 'mutation LogOut { logOut }',
+  changePassword: `mutation ChangePassword($input: ChangePasswordInput!) { changePassword(input: $input) { ok ${ERRORS} } }`,
+  requestReset: `mutation RequestPasswordReset($input: RequestPasswordResetInput!) { requestPasswordReset(input: $input) { ok ${ERRORS} } }`,
+  reset: `mutation ResetPassword($input: ResetPasswordInput!) { resetPassword(input: $input) { ok ${ERRORS} } }`,
   queue: `query CounterQueue($location: ID!) { counterQueue(location: $location) { ${QUEUE_FIELDS} } }`,
   queueLive: `subscription CounterQueue($location: ID!) { counterQueue(location: $location) { ${QUEUE_FIELDS} } }`,
   bookings: `query Bookings($location: ID!, $date: Date!, $offset: Int!, $lang: Language) {
@@ -112,7 +116,30 @@ const els = {
   transferService: $('#transfer-service'),
   transferCounter: $('#transfer-counter'),
   transferError: $('#transfer-error'),
+  changePassword: $('#change-password'),
+  passwordDialog: $('#password-dialog'),
+  passwordForm: $('#password-form'),
+  passwordOld: $('#password-old'),
+  passwordNew: $('#password-new'),
+  passwordOldError: $('#password-old-error'),
+  passwordNewError: $('#password-new-error'),
+  forgot: $('#forgot'),
+  forgotForm: $('#forgot-form'),
+  forgotEmail: $('#forgot-email'),
+  forgotError: $('#forgot-email-error'),
+  resetForm: $('#reset-form'),
+  resetPassword: $('#reset-password'),
+  resetError: $('#reset-error'),
 };
+
+const idle = new IdleGuard({ dialog: $('#idle-dialog'), stay: $('#idle-stay'), onExpired: () => signedOutForInactivity() });
+
+/** Every request goes through here: one the person caused counts as session activity. */
+async function gql(query, variables = {}, options = {}) {
+  const data = await request(query, variables, options);
+  if (!options.background) idle.activity();
+  return data;
+}
 
 const app = {
   view: null,
@@ -129,6 +156,7 @@ const app = {
   setupPoints: [],
   lastAlert: null,
   lastStatus: null,
+  resetKey: null,
 };
 
 // ---------------------------------------------------------------- messages
@@ -157,9 +185,10 @@ function clearMessages() {
 
 function go(view, { focus = true } = {}) {
   app.view = view;
-  for (const name of ['login', 'setup', 'console']) $(`#view-${name}`).hidden = name !== view;
+  for (const name of ['login', 'reset', 'setup', 'console']) $(`#view-${name}`).hidden = name !== view;
   els.main.removeAttribute('aria-busy');
   els.logout.hidden = !app.me;
+  els.changePassword.hidden = !app.me;
   els.whoami.hidden = !app.me;
   els.whoami.textContent = app.me ? t('staff.signedInAs', { name: app.me.displayName }) : '';
   if (focus) focusElement($(`#view-${view} h1`));
@@ -213,6 +242,7 @@ function setUpLogin() {
       }
       els.password.value = '';
       app.me = me;
+      await idle.start().catch(() => false);
       await showSetup();
     } catch (err) {
       showAlert(errorMessage(err.code, 'staff'));
@@ -230,6 +260,7 @@ function setUpLogin() {
       /* the session ends with the cookie anyway */
     }
     stopLive();
+    idle.stop();
     app.me = null;
     app.workplace = null;
     storage.remove('staff.counter');
@@ -237,6 +268,121 @@ function setUpLogin() {
     showStatus('staff.loggedOut');
     els.username.focus();
   });
+}
+
+/** The idle clock ran out: sign out here too (the server has or will, whatever we send). */
+async function signedOutForInactivity() {
+  await leaveCounter().catch(() => {});
+  try {
+    await request(Q.logOut);
+  } catch {
+    /* the server ends the session by itself */
+  }
+  stopLive();
+  for (const dialog of $$('dialog[open]')) dialog.close();
+  app.me = null;
+  app.workplace = null;
+  app.counter = null;
+  go('login');
+  showAlertKey('staff.idle.signedOut');
+}
+
+// ---------------------------------------------------------------- passwords
+
+function setUpPasswords() {
+  els.changePassword.addEventListener('click', () => {
+    for (const [input, error] of [[els.passwordOld, els.passwordOldError], [els.passwordNew, els.passwordNewError]]) {
+      input.value = '';
+      setFieldError(input, error, null);
+    }
+    els.passwordDialog.showModal();
+    els.passwordOld.focus();
+  });
+  $('#password-cancel').addEventListener('click', () => els.passwordDialog.close());
+  els.passwordDialog.addEventListener('close', () => focusElement(els.changePassword));
+  els.passwordForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const fields = { oldPassword: [els.passwordOld, els.passwordOldError], newPassword: [els.passwordNew, els.passwordNewError] };
+    for (const [input, error] of Object.values(fields)) setFieldError(input, error, null);
+    const missing = Object.values(fields).find(([input]) => !input.value);
+    if (missing) {
+      setFieldError(missing[0], missing[1], () => t('staff.password.missing'));
+      missing[0].focus();
+      return;
+    }
+    try {
+      const data = await gql(Q.changePassword, { input: { oldPassword: els.passwordOld.value, newPassword: els.passwordNew.value } });
+      const { ok, errors } = data.changePassword;
+      if (!ok) {
+        const [input, error] = fields[errors[0]?.field] || fields.oldPassword;
+        setFieldError(input, error, () => errorMessage(errors[0]?.code, 'staff'));
+        input.focus();
+        return;
+      }
+      els.passwordDialog.close();
+      showStatus('staff.password.changed');
+    } catch (err) {
+      setFieldError(els.passwordOld, els.passwordOldError, () => errorMessage(err.code, 'staff'));
+    }
+  });
+
+  els.forgotForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearMessages();
+    const email = els.forgotEmail.value.trim();
+    setFieldError(els.forgotEmail, els.forgotError, null);
+    if (!email) {
+      setFieldError(els.forgotEmail, els.forgotError, () => t('staff.password.missing'));
+      els.forgotEmail.focus();
+      return;
+    }
+    try {
+      const data = await gql(Q.requestReset, { input: { email, language: gqlLanguage() } });
+      const { ok, errors } = data.requestPasswordReset;
+      if (!ok) {
+        setFieldError(els.forgotEmail, els.forgotError, () => errorMessage(errors[0]?.code, 'staff'));
+        return;
+      }
+      els.forgotEmail.value = '';
+      showStatus('staff.forgot.sent');
+    } catch (err) {
+      showAlert(errorMessage(err.code, 'staff'));
+    }
+  });
+
+  els.resetForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearMessages();
+    setFieldError(els.resetPassword, els.resetError, null);
+    if (!els.resetPassword.value) {
+      setFieldError(els.resetPassword, els.resetError, () => t('staff.password.missing'));
+      els.resetPassword.focus();
+      return;
+    }
+    try {
+      const data = await gql(Q.reset, { input: { key: app.resetKey, newPassword: els.resetPassword.value } });
+      const { ok, errors } = data.resetPassword;
+      if (!ok) {
+        setFieldError(els.resetPassword, els.resetError, () => errorMessage(errors[0]?.code, 'staff'));
+        els.resetPassword.focus();
+        return;
+      }
+      els.resetPassword.value = '';
+      app.resetKey = null;
+      go('login');
+      showStatus('staff.reset.done');
+    } catch (err) {
+      showAlert(errorMessage(err.code, 'staff'));
+    }
+  });
+}
+
+/** `#reset=<uid.token>` from the e-mail: kept in memory, dropped from the address at once. */
+function takeResetKey() {
+  const key = new URLSearchParams(window.location.hash.slice(1)).get('reset');
+  if (!key) return null;
+  window.history.replaceState(null, '', window.location.pathname + window.location.search);
+  return key;
 }
 
 // ---------------------------------------------------------------- location and counter
@@ -384,7 +530,7 @@ function startConsole() {
       if (source === 'refetch' || Date.now() - app.bookingsLoadedAt > BOOKINGS_REFRESH_MS) loadBookings();
       else scheduleBookings();
     },
-    refetch: () => gql(Q.queue, { location }),
+    refetch: () => gql(Q.queue, { location }, { background: true }),
     onError: (errors, code) => {
       if (code === 'FORBIDDEN' || code === 'UNAUTHENTICATED') sessionLost();
     },
@@ -402,6 +548,7 @@ function stopLive() {
 
 async function sessionLost() {
   stopLive();
+  idle.stop();
   app.me = null;
   app.counter = null;
   go('login');
@@ -565,7 +712,7 @@ async function loadBookings() {
   const items = [];
   try {
     for (let offset = 0, page = 0; page < 10; page += 1) {
-      const data = await gql(Q.bookings, { location: place.id, date: isoDateIn(place.timezone), offset, lang: gqlLanguage() });
+      const data = await gql(Q.bookings, { location: place.id, date: isoDateIn(place.timezone), offset, lang: gqlLanguage() }, { background: true });
       const result = data.locationBookings;
       items.push(...result.items);
       if (!result.hasNextPage) break;
@@ -815,12 +962,19 @@ async function main() {
   setUpSetup();
   setUpActions();
   setUpTransfer();
+  setUpPasswords();
 
+  app.resetKey = takeResetKey();
+  if (app.resetKey) {
+    go('reset');
+    return;
+  }
   app.me = await loadMe().catch(() => null);
   if (!app.me) {
     go('login', { focus: false });
     return;
   }
+  await idle.start().catch(() => false);
   await showSetup({ focus: false });
   // Resume at the counter this clerk is still signed in to (e.g. after a reload).
   const mine = app.setupPoints.find((p) => p.signedIn === app.me.username);

@@ -1,8 +1,10 @@
 // The waiting-room call display: /display/queue?location=<id|slug|short name>&lang=&theme=&font_size=&speak=1
 // Live over the queueDisplay subscription (first event = the current state), refetching
 // queueBoard after every reconnect. No personal data: the board API has none, so a display
-// needs no pairing. Optionally `?pair=<code>` (manage.py pair_device --kind=display) pairs it
-// once: the token is kept here and gives the location, so the address can leave it out.
+// needs no pairing. Optionally `#pair=<code>` (manage.py pair_device --kind=display) pairs it
+// once: the token is kept here and gives the location, so the address can leave it out. The
+// code travels in the fragment, which browsers never send, so it lands in no access log; a
+// code in the query (`?pair=`, as older set-up notes had it) has been sent and is refused.
 // `?help` (or no location at all) shows the set-up help.
 //
 // Sound: browsers start audio only after a user gesture. A TV without input runs Chromium in
@@ -98,16 +100,22 @@ const displayToken = {
 };
 
 /**
- * `?pair=<code>`: trade the code for this display's token, then drop it from the address. A
+ * `#pair=<code>`: trade the code for this display's token, then drop it from the address. A
  * kiosk-mode launcher may keep opening the old address: with a token kept, a used code is
  * ignored. Returns an error text, or null.
  */
 async function pairFromAddress() {
-  const code = query.get('pair');
-  if (!code) return null;
   const url = new URL(window.location.href);
-  url.searchParams.delete('pair');
-  window.history.replaceState(null, '', url);
+  if (query.has('pair')) {
+    // The code went to the server in the request line (and its logs): never use it.
+    url.searchParams.delete('pair');
+    window.history.replaceState(null, '', url);
+    return displayToken.get() ? null : t('display.pairInQuery');
+  }
+  const code = new URLSearchParams(url.hash.slice(1)).get('pair');
+  if (!code) return null;
+  url.hash = '';
+  window.history.replaceState(null, '', url.href.replace(/#$/, ''));
   try {
     const data = await gql(PAIR_MUTATION, { input: { code, kind: 'display' } });
     const { token, errors } = data.pairDevice;

@@ -24,7 +24,7 @@ const Q = {
   findLocation: `query FindLocation($key: String!) { findLocation(key: $key) { id name } }`,
   checkIn: `mutation CheckIn($input: CheckInInput!) {
     checkIn(input: $input) {
-      ticket { id number service position estimatedWaitMinutes statusUrl qrSvg } errors { code message field } appointmentLocationName
+      ticket { id number service position estimatedWaitMinutes statusUrl qrSvg } errors { code message field }
     }
   }`,
   draw: `mutation Draw($input: DrawTicketInput!) {
@@ -359,17 +359,12 @@ function setUpPairing() {
     }
     setBusy(true);
     try {
-      // with the kind, a display's code is refused and stays valid for the display
+      // with the kind, a display's code is refused (as PAIRING_INVALID, like any wrong code)
       const data = await gql(Q.pair, { input: { code: digits, kind: 'kiosk' } });
-      const { token, kind, errors } = data.pairDevice;
+      const { token, errors } = data.pairDevice;
       if (errors.length || !token) {
         const code = errors[0]?.code || 'PAIRING_INVALID';
-        setFieldError(els.pairingCode, els.pairingError, () => (code === 'WRONG_DEVICE_KIND' ? t('kiosk.pairing.wrongKind') : errorMessage(code, 'kiosk')));
-        els.pairingCode.focus();
-        return;
-      }
-      if (kind && kind !== 'kiosk') {
-        setFieldError(els.pairingCode, els.pairingError, () => t('kiosk.pairing.wrongKind'));
+        setFieldError(els.pairingCode, els.pairingError, () => errorMessage(code, 'kiosk'));
         els.pairingCode.focus();
         return;
       }
@@ -539,12 +534,10 @@ async function checkIn(code) {
   setBusy(true);
   try {
     const data = await deviceGql(Q.checkIn, { input: { code: value } });
-    const { ticket, errors, appointmentLocationName: where } = data.checkIn;
+    const { ticket, errors } = data.checkIn;
     if (errors.length || !ticket) {
       const code = errors[0]?.code;
-      setFieldError(els.checkinCode, els.checkinError, () => (code === 'WRONG_LOCATION' && where
-        ? t('kiosk.errors.WRONG_LOCATION_AT', { location: where })
-        : errorMessage(code, 'kiosk')));
+      setFieldError(els.checkinCode, els.checkinError, () => errorMessage(code, 'kiosk'));
       els.checkinCode.focus();
       return;
     }

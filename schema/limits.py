@@ -9,12 +9,14 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
+from .single_login import SingleLogInRule
+
 DEPTH_RULE = max_depth_rule(settings.GRAPHQL_MAX_DEPTH, None)
 ALIASES_RULE = max_aliases_rule(settings.GRAPHQL_MAX_ALIASES)
 
 
 def validation_rules(debug: bool) -> list[type[ASTValidationRule]]:
-    rules: list[type[ASTValidationRule]] = [DEPTH_RULE, ALIASES_RULE]
+    rules: list[type[ASTValidationRule]] = [DEPTH_RULE, ALIASES_RULE, SingleLogInRule]
     if not debug:
         rules.append(NoSchemaIntrospectionCustomRule)
     return rules

@@ -127,3 +127,29 @@ def _jobs_run_immediately():
     HUEY.immediate = True
     yield
     HUEY.immediate = False
+
+
+GENEROUS_RATE = "100000/minute"
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits(request, settings):
+    """Rate-limit counters never leak between tests: each test counts under its own key
+    prefix (Redis), and the database store rolls back with the test. Tests that are not about
+    abuse get limits that ordinary use of the API in a test cannot reach (many of them hold
+    and book a dozen times from 127.0.0.1); tests marked `rate_limits` keep the defaults."""
+    import uuid
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.RATE_LIMIT_KEY_PREFIX = prefix
+    if request.node.get_closest_marker("rate_limits") is None:
+        settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, GENEROUS_RATE)
+    yield
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()

@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from . import idle  # noqa: F401  (connects the sign-in signal that starts the clock)
         from .socket_sessions import connect_signals
 
         connect_signals()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from guardian.shortcuts import get_objects_for_user
 
 from backend.bookings.errors import BookingError, ErrorCode
@@ -12,7 +14,31 @@ from backend.catalog.models import Location, Organization, Resource
 from backend.core.csrf import csrf_rejected
 
 from .actors import Actor
+from .login_throttle import retry_after_seconds
 from .roles import booking_perm
+
+
+class LoginLocked(BookingError):
+    """Too many failed sign-ins for this user name or this address; says for how long."""
+
+    def __init__(self, retry_after: int, field: str = "password"):
+        super().__init__(
+            ErrorCode.LOGIN_LOCKED, "Too many failed sign-ins; try again later.", field
+        )
+        self.retry_after = retry_after
+
+
+def check_password_of(request, user, password: str, field: str = "password"):
+    """The password of `user` (or of the name given) through Django's authenticate() with the
+    request, so django-axes counts each failure and refuses locked-out names and addresses
+    before the password is looked at (login_throttle.py)."""
+    username = user if isinstance(user, str) else user.get_username()
+    found = authenticate(request, username=username, password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise LoginLocked(retry_after_seconds(request, username), field)
+    if found is None or not found.is_active:
+        raise BookingError(ErrorCode.INVALID_CREDENTIALS, "Wrong user name or password.", field)
+    return found
 
 
 def do_log_in(request, username: str, password: str):
@@ -20,13 +46,25 @@ def do_log_in(request, username: str, password: str):
     # CSRF), although the user is still anonymous.
     if csrf_rejected(request):
         raise BookingError(ErrorCode.INVALID_CREDENTIALS, "Reload the page and try again.")
-    user = authenticate(request, username=username, password=password)
-    if user is None or not user.is_active:
-        raise BookingError(
-            ErrorCode.INVALID_CREDENTIALS, "Wrong user name or password.", "password"
-        )
+    user = check_password_of(request, username, password)
     login(request, user)
     return user
+
+
+def do_change_password(request, old_password: str, new_password: str) -> None:
+    """A signed-in staff member sets a new password. This session stays signed in; every
+    other session of the user ends (Django ties sessions to the password hash)."""
+    user = request.user
+    check_password_of(request, user, old_password, "oldPassword")
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise BookingError(
+            ErrorCode.PASSWORD_REJECTED, " ".join(exc.messages), "newPassword"
+        ) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    update_session_auth_hash(request, user)
 
 
 def do_log_out(request) -> None:

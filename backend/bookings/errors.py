@@ -40,7 +40,6 @@ class ErrorCode(StrEnum):
     NOT_SIGNED_IN = "NOT_SIGNED_IN"
     NOT_SERVED_HERE = "NOT_SERVED_HERE"  # that counter does not handle the ticket's service
     PAIRING_INVALID = "PAIRING_INVALID"
-    WRONG_DEVICE_KIND = "WRONG_DEVICE_KIND"
     WRONG_PIN = "WRONG_PIN"
     PIN_LOCKED = "PIN_LOCKED"
     KIOSK_PIN_NOT_SET = "KIOSK_PIN_NOT_SET"
@@ -50,6 +49,12 @@ class ErrorCode(StrEnum):
     ALREADY_ON_WAITLIST = "ALREADY_ON_WAITLIST"
     OFFER_EXPIRED = "OFFER_EXPIRED"
     INVALID_PUSH_ENDPOINT = "INVALID_PUSH_ENDPOINT"  # not https on a public host
+    # Anti-abuse: rate limits, hold ownership, per-person caps (backend/core/ratelimit.py)
+    RATE_LIMITED = "RATE_LIMITED"  # too many attempts; retry after retryAfterSeconds
+    # Staff sign-in and sessions (backend/accounts)
+    LOGIN_LOCKED = "LOGIN_LOCKED"  # too many failed sign-ins for this name or address
+    PASSWORD_REJECTED = "PASSWORD_REJECTED"  # the new password fails the password validators
+    RESET_LINK_INVALID = "RESET_LINK_INVALID"  # wrong, used or expired password-reset link
 
 
 class BookingError(Exception):

@@ -6,7 +6,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from backend.accounts.middleware import DEVICE_TOKEN_PREFIX
@@ -25,38 +27,54 @@ def new_pairing_code(device: Device, now: datetime | None = None) -> str:
     code = f"{secrets.randbelow(10**8):08d}"
     device.pairing_code_hash = hash_secret(code)
     device.pairing_expires_at = now + PAIRING_VALID_FOR
-    device.save(update_fields=["pairing_code_hash", "pairing_expires_at"])
+    device.pairing_failures = 0
+    device.save(update_fields=["pairing_code_hash", "pairing_expires_at", "pairing_failures"])
     return code
 
 
-@transaction.atomic
 def do_pair_device(
     code: str, kind: str | None = None, now: datetime | None = None
 ) -> tuple[Device, str]:
     """Trade a valid pairing code for the device's token (returned once, stored hashed).
-    Pairing again replaces the old token, so a stolen kiosk can be re-paired away. A code
-    meant for another kind of device (a display's code typed on a kiosk) is refused and
-    stays valid."""
+    Pairing again replaces the old token, so a stolen kiosk can be re-paired away.
+
+    Every refusal is the same PAIRING_INVALID — unknown, expired, used up, or meant for the
+    other kind of device — so a guesser learns nothing about which codes exist. A wrong try
+    cannot be pinned on the code it was aimed at, so it counts against every code live at the
+    time: after PAIRING_MAX_FAILURES of them a code dies and the admin makes a new one. A
+    guesser thus gets at most that many tries out of 10^8 per code (the request limits per
+    address and overall come on top)."""
     now = now or timezone.now()
     digits = "".join(ch for ch in code or "" if ch.isdigit())
-    device = (
-        Device.objects.select_for_update()
-        .select_related("location__organization")
-        .filter(
-            pairing_code_hash=hash_secret(digits),
-            pairing_expires_at__gt=now,
-            revoked_at__isnull=True,
+    with transaction.atomic():
+        device = (
+            Device.objects.select_for_update()
+            .select_related("location__organization")
+            .filter(live_codes(now), pairing_code_hash=hash_secret(digits))
+            .first()
+            if len(digits) == 8
+            else None
         )
-        .first()
-        if len(digits) == 8
-        else None
-    )
-    if device is None:
-        raise BookingError(ErrorCode.PAIRING_INVALID, "This pairing code is not valid.", "code")
-    if kind is not None and device.kind != kind:
-        raise BookingError(
-            ErrorCode.WRONG_DEVICE_KIND, f"This code is for a {device.get_kind_display()}.", "code"
+        if device is not None and (kind is None or device.kind == kind):
+            return device, _paired(device, now)
+    _count_failure(now)  # outside the transaction above: the count stays when we refuse
+    raise BookingError(ErrorCode.PAIRING_INVALID, "This pairing code is not valid.", "code")
+
+
+def live_codes(now: datetime) -> Q:
+    return Q(pairing_expires_at__gt=now, revoked_at__isnull=True) & ~Q(pairing_code_hash="")
+
+
+def _count_failure(now: datetime) -> None:
+    with transaction.atomic():
+        live = Device.objects.filter(live_codes(now))
+        live.update(pairing_failures=F("pairing_failures") + 1)
+        live.filter(pairing_failures__gte=settings.PAIRING_MAX_FAILURES).update(
+            pairing_code_hash="", pairing_expires_at=None
         )
+
+
+def _paired(device: Device, now: datetime) -> str:
     token = new_secret(DEVICE_TOKEN_PREFIX)
     device.token_hash = hash_secret(token)
     device.pairing_code_hash = ""
@@ -65,7 +83,7 @@ def do_pair_device(
     device.save(
         update_fields=["token_hash", "pairing_code_hash", "pairing_expires_at", "paired_at"]
     )
-    return device, token
+    return token
 
 
 def device_for_token(secret: str) -> Device | None:

@@ -187,6 +187,8 @@ class Device(models.Model):
     name = models.CharField(max_length=100)
     pairing_code_hash = models.CharField(max_length=64, blank=True)
     pairing_expires_at = models.DateTimeField(null=True, blank=True)
+    # Failed pairDevice tries while this code was live; at PAIRING_MAX_FAILURES it dies.
+    pairing_failures = models.PositiveSmallIntegerField(default=0)
     token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     paired_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -65,13 +65,17 @@ export const deviceToken = {
  * `anonymous: true` (the embed) sends no cookies at all (credentials: 'omit') and so no
  * X-CSRFToken either: the server needs CSRF only for a signed-in session, never for citizens.
  *
- * @param {{token?: string|null, timeoutMs?: number, signal?: AbortSignal, anonymous?: boolean}} [options]
+ * `background: true` marks a request the person did not cause (a refresh after a live update):
+ * it does not count as activity for the staff session's idle timeout.
+ *
+ * @param {{token?: string|null, timeoutMs?: number, signal?: AbortSignal, anonymous?: boolean, background?: boolean}} [options]
  */
-export async function gql(query, variables = {}, { token = null, timeoutMs = 15000, signal, anonymous = false } = {}) {
+export async function gql(query, variables = {}, { token = null, timeoutMs = 15000, signal, anonymous = false, background = false } = {}) {
   const headers = {
     'Content-Type': 'application/json',
     Accept: 'application/graphql-response+json, application/json',
   };
+  if (background) headers['X-Background-Request'] = '1';
   const csrf = anonymous ? null : getCookie('csrftoken');
   if (csrf) headers['X-CSRFToken'] = csrf;
   if (token) headers.Authorization = `Bearer ${token}`;

@@ -10,12 +10,12 @@ from strawberry.types import Info
 
 from backend.bookings.errors import BookingError
 from backend.core.qr import qr_svg
+from backend.core.ratelimit import client_ip, client_network, hit
 from backend.queue.devices import do_pair_device
 from backend.queue.models import QueueTicket as TicketModel
 from backend.queue.services import calling
 from backend.queue.services.tickets import (
     IssuedTicket,
-    WrongLocation,
     do_check_in,
     do_draw_ticket,
 )
@@ -38,7 +38,9 @@ class DrawTicketInput:
 class CheckInInput:
     code: str = strawberry.field(description="The booking code as typed, or the scanned QR text.")
     location: strawberry.ID | None = strawberry.field(
-        default=None, description="Staff only: the location checking in (a kiosk knows its own)."
+        default=None,
+        description="Staff: the location checking in (required); a kiosk knows its own. Codes "
+        "of other locations are NOT_FOUND, like unknown ones.",
     )
 
 
@@ -74,7 +76,7 @@ class PairDeviceInput:
     code: str = strawberry.field(description="The 8-digit pairing code.")
     kind: str | None = strawberry.field(
         default=None,
-        description='"kiosk" or "display": refuse a code of the other kind without using it up.',
+        description='"kiosk" or "display": a code of the other kind is PAIRING_INVALID too.',
     )
 
 
@@ -102,16 +104,10 @@ class IssuedTicketResult:
 class IssueTicketPayload:
     ticket: IssuedTicketResult | None = strawberry.field(description="The ticket, unless errors.")
     errors: list[UserError] = strawberry.field(description="Why no ticket was issued.")
-    appointment_location_name: str | None = strawberry.field(
-        default=None,
-        description="With WRONG_LOCATION: the name of the location the booking belongs to, "
-        "so the kiosk can say where to go.",
-    )
 
 
 def _not_issued(exc: BookingError) -> IssueTicketPayload:
-    where = exc.location.name if isinstance(exc, WrongLocation) else None
-    return IssueTicketPayload(ticket=None, errors=user_errors(exc), appointment_location_name=where)
+    return IssueTicketPayload(ticket=None, errors=user_errors(exc))
 
 
 @strawberry.type(description="Result of a queue action on one ticket.")
@@ -174,10 +170,11 @@ class QueueMutation:
     def draw_ticket(
         self, info: Info, input: Annotated[DrawTicketInput, Input("What to draw.")]
     ) -> IssueTicketPayload:
+        actor = actor_of(info)
         try:
-            return _issued(
-                do_draw_ticket(input.service, input.location, actor_of(info), input.priority)
-            )
+            if actor.device is not None:  # a kiosk prints paper: bound it per device
+                hit("drawTicket", device=actor.device.pk)
+            return _issued(do_draw_ticket(input.service, input.location, actor, input.priority))
         except PermissionDenied as exc:
             raise forbidden(exc) from exc
         except BookingError as exc:
@@ -271,9 +268,11 @@ class QueueMutation:
 
     @strawberry.mutation(description="Pair a kiosk or display with an admin's pairing code.")
     def pair_device(
-        self, input: Annotated[PairDeviceInput, Input("The code.")]
+        self, info: Info, input: Annotated[PairDeviceInput, Input("The code.")]
     ) -> PairDevicePayload:
+        request = info.context.request
         try:
+            hit("pairDevice", ip=client_network(client_ip(request)), all="*")
             device, token = do_pair_device(input.code, input.kind)
         except BookingError as exc:
             return PairDevicePayload(token=None, kind=None, location=None, errors=user_errors(exc))

@@ -7,13 +7,17 @@ import strawberry
 from strawberry.types import Info
 
 from backend.accounts.actors import Actor
-from backend.accounts.session import do_log_in, do_log_out
+from backend.accounts.idle import extend_session, idle_timeout_seconds
+from backend.accounts.password_reset import do_request_password_reset, do_reset_password
+from backend.accounts.session import do_change_password, do_log_in, do_log_out
 from backend.bookings.errors import BookingError
+from backend.core.ratelimit import client_ip, client_network, hit
 from backend.queue.devices import do_unlock_kiosk_settings, pin_state
 
 from ..args import described_input
 from ..context import actor_of
-from ..errors import UserError, user_errors
+from ..enums import Language
+from ..errors import PublicError, UserError, user_errors
 from ..queries.me import Me, me_of
 
 
@@ -27,6 +31,44 @@ class LogInInput:
 class LogInPayload:
     me: Me | None = strawberry.field(description="The signed-in staff member.")
     errors: list[UserError] = strawberry.field(description="Why signing in failed.")
+
+
+@strawberry.input(description="Change the signed-in staff member's password.")
+class ChangePasswordInput:
+    old_password: str = strawberry.field(description="The current password.")
+    new_password: str = strawberry.field(description="The new password.")
+
+
+@strawberry.type(description="Result of changePassword, requestPasswordReset and resetPassword.")
+class PasswordPayload:
+    ok: bool = strawberry.field(description="Whether it was done (or, for a request, accepted).")
+    errors: list[UserError] = strawberry.field(description="Why not.")
+
+
+@strawberry.input(description="Ask for a password-reset e-mail.")
+class RequestPasswordResetInput:
+    email: str = strawberry.field(description="The staff account's e-mail address.")
+    language: Language | None = strawberry.field(
+        default=None, description="Language of the e-mail (default: German)."
+    )
+
+
+@strawberry.input(description="Set a new password with the link from the reset e-mail.")
+class ResetPasswordInput:
+    key: str = strawberry.field(
+        description="What follows `#reset=` in the link (user id and token)."
+    )
+    new_password: str = strawberry.field(description="The new password.")
+
+
+@strawberry.type(description="The staff session's idle clock.")
+class StaffSessionPayload:
+    expires_at: datetime.datetime | None = strawberry.field(
+        description="When the session ends without further activity (null: not signed in)."
+    )
+    idle_timeout_seconds: int | None = strawberry.field(
+        description="How long after the last activity a session ends (null: not signed in)."
+    )
 
 
 @strawberry.input(description="The kiosk settings PIN.")
@@ -62,6 +104,61 @@ class SessionMutation:
             return LogInPayload(me=None, errors=user_errors(exc))
         request._vorzimmer_actor = Actor(user, "staff")
         return LogInPayload(me=me_of(info), errors=[])
+
+    @strawberry.mutation(
+        description="Change your own password (staff session). This session stays signed in; "
+        "the user's other sessions end. Wrong current passwords count as failed sign-ins."
+    )
+    def change_password(
+        self, info: Info, input: Annotated[ChangePasswordInput, described_input("Passwords.")]
+    ) -> PasswordPayload:
+        request = info.context.request
+        if actor_of(info).kind != "staff" or getattr(request, "api_token", None):
+            raise PublicError("Sign in to the staff console first.", "UNAUTHENTICATED")
+        try:
+            do_change_password(request, input.old_password, input.new_password)
+        except BookingError as exc:
+            return PasswordPayload(ok=False, errors=user_errors(exc))
+        return PasswordPayload(ok=True, errors=[])
+
+    @strawberry.mutation(
+        description="Send a password-reset link to a staff account's e-mail address. The "
+        "answer is the same whether or not such an account exists."
+    )
+    def request_password_reset(
+        self,
+        info: Info,
+        input: Annotated[RequestPasswordResetInput, described_input("The address.")],
+    ) -> PasswordPayload:
+        language = input.language.value if input.language else "de"
+        address = client_network(client_ip(info.context.request))
+        try:
+            hit("requestPasswordReset", ip=address, email=input.email.strip().lower())
+        except BookingError as exc:
+            return PasswordPayload(ok=False, errors=user_errors(exc))
+        do_request_password_reset(input.email, language)
+        return PasswordPayload(ok=True, errors=[])
+
+    @strawberry.mutation(description="Set a new password with the link from the reset e-mail.")
+    def reset_password(
+        self, input: Annotated[ResetPasswordInput, described_input("Link and password.")]
+    ) -> PasswordPayload:
+        try:
+            do_reset_password(input.key, input.new_password)
+        except BookingError as exc:
+            return PasswordPayload(ok=False, errors=user_errors(exc))
+        return PasswordPayload(ok=True, errors=[])
+
+    @strawberry.mutation(
+        description="Staff: 'stay signed in' — counts as activity and tells when the session "
+        "would end (STAFF_IDLE_TIMEOUT_MINUTES after the last activity)."
+    )
+    def extend_staff_session(self, info: Info) -> StaffSessionPayload:
+        expires_at = extend_session(info.context.request)
+        return StaffSessionPayload(
+            expires_at=expires_at,
+            idle_timeout_seconds=round(idle_timeout_seconds()) if expires_at else None,
+        )
 
     @strawberry.mutation(description="Sign out of the staff console.")
     def log_out(self, info: Info) -> bool:

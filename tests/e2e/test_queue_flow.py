@@ -332,8 +332,9 @@ def test_the_display_explains_its_set_up_and_asks_for_sound_in_its_language(
 
 
 def test_a_display_pairs_with_the_code_a_kiosk_refused(live_server_e2e, office, context):
-    """A display's code typed on a kiosk is refused without being used up; the TV opens
-    /display/queue?pair=<code> once and from then on knows its location by its token."""
+    """A display's code typed on a kiosk is refused like any wrong code; the TV opens
+    /display/queue#pair=<code> once (the fragment never reaches the server's logs) and from
+    then on knows its location by its token. A code in the query string is refused."""
     url = live_server_e2e.url
     tv = Device.objects.create(location=office.location, kind=Device.Kind.DISPLAY, name="TV")
     code = new_pairing_code(tv)
@@ -343,11 +344,19 @@ def test_a_display_pairs_with_the_code_a_kiosk_refused(live_server_e2e, office, 
     kiosk.get_by_test_id("pairing-code").fill(code)
     kiosk.get_by_test_id("pairing-submit").click()
     expect(kiosk.locator("#pairing-error")).to_have_text(
-        "Dieser Code ist für eine Aufrufanzeige, nicht für ein Terminal."
+        "Dieser Kopplungscode ist ungültig oder abgelaufen."
     )
 
     display = context.new_page()
     display.goto(f"{url}/display/queue?pair={code}")
+    expect(display.get_by_text("Dieser Kopplungslink ist veraltet", exact=False)).to_be_visible()
+    expect(display).to_have_url(f"{url}/display/queue")
+    tv.refresh_from_db()
+    assert tv.paired_at is None
+    display.close()
+
+    display = context.new_page()  # as a TV opens its start address (no in-page hash change)
+    display.goto(f"{url}/display/queue#pair={code}")
     expect(display.locator("#location-name")).to_have_text(office.location.name)
     expect(display.locator("html")).to_have_attribute("data-connection", "online")
     expect(display).to_have_url(f"{url}/display/queue")  # the used code left the address

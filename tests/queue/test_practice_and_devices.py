@@ -89,7 +89,7 @@ def test_pair_device_tells_where_to_enter_the_code(demo, capsys, settings):
 
     assert kiosk_line.startswith("Kiosk Rathaus: open https://termine.example/kiosk and enter ")
     assert display_line.startswith(
-        "Anzeige Rathaus: open https://termine.example/display/queue?pair="
+        "Anzeige Rathaus: open https://termine.example/display/queue#pair="
     )
     assert "/display/queue?location=rathaus works too" in display_line
     assert "/kiosk" not in display_line

@@ -89,12 +89,6 @@ def test_check_in_window(demo, floor, office_hour, hour, minute, code):
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CONFIRMED
 
 
-def test_check_in_at_the_wrong_location_says_where_to_go(demo, floor, office_hour):
-    booking = book_at(demo, office_hour, 10, 15)
-    result = kiosk_client(demo.nord).data(CHECK_IN, {"input": {"code": booking.code}})["checkIn"]
-    assert result["errors"] == [{"code": "WRONG_LOCATION", "field": "code"}]
-
-
 def test_a_due_booking_is_called_before_earlier_walk_ins(demo, floor, office_hour):
     walk_in = draw(floor.kiosk, demo)["ticket"]
     booking = book_at(demo, office_hour, 10, 0)
@@ -220,19 +214,6 @@ def test_pairing_codes_work_once(demo, gql):
     )
 
 
-def test_a_display_code_typed_on_a_kiosk_is_refused_and_stays_valid(demo, gql):
-    from backend.queue.devices import new_pairing_code
-
-    display = Device.objects.create(location=demo.rathaus, kind="display", name="TV Wartezone")
-    code = new_pairing_code(display)
-    pair = """mutation($i: PairDeviceInput!) { pairDevice(input: $i) {
-      token kind errors { code } } }"""
-    wrong = gql.data(pair, {"i": {"code": code, "kind": "kiosk"}})["pairDevice"]
-    right = gql.data(pair, {"i": {"code": code, "kind": "display"}})["pairDevice"]
-    assert wrong == {"token": None, "kind": None, "errors": [{"code": "WRONG_DEVICE_KIND"}]}
-    assert right["kind"] == "display" and right["errors"] == []
-
-
 UNLOCK = """mutation($i: KioskPinInput!) { unlockKioskSettings(input: $i) {
   unlocked attemptsLeft lockedUntil errors { code } } }"""
 
@@ -351,18 +332,3 @@ def test_a_transferred_booking_waits_checked_in_again(demo, floor, office_hour):
     call_next(floor)
     act(floor, "transferTicket", ticket["id"], service=str(demo.kfz.pk))
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CHECKED_IN
-
-
-CHECK_IN_WHERE = """mutation CheckIn($input: CheckInInput!) {
-  checkIn(input: $input) { ticket { id } errors { code field } appointmentLocationName } }"""
-
-
-def test_a_check_in_at_the_wrong_kiosk_names_the_right_location(demo, floor, office_hour):
-    booking = book_at(demo, office_hour, 10, 15)
-    result = kiosk_client(demo.nord).data(CHECK_IN_WHERE, {"input": {"code": booking.code}})
-    assert result["checkIn"] == {
-        "ticket": None,
-        "errors": [{"code": "WRONG_LOCATION", "field": "code"}],
-        "appointmentLocationName": demo.rathaus.name,
-    }
-    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CONFIRMED

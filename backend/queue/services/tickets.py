@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from backend.accounts.actors import Actor
@@ -16,12 +17,12 @@ from backend.bookings.calendars import location_calendar
 from backend.bookings.codes import normalize_code
 from backend.bookings.errors import BookingError, ErrorCode
 from backend.bookings.models import Booking
-from backend.bookings.services.lookup import get_offered_service
+from backend.bookings.services.lookup import get_location, get_offered_service
 from backend.bookings.services.transactions import write_transaction
 from backend.catalog.models import Location, Service
 from backend.core.audit import log_action
 
-from ..access import check_kiosk_or_staff
+from ..access import check_kiosk_or_staff, check_staff
 from ..events import publish_on_commit
 from ..models import QueueTicket
 from ..numbering import next_number
@@ -32,17 +33,6 @@ from ..state import local_today, queue_state
 CODE_IN_TEXT = re.compile(
     r"(?<![0-9A-Z])[2-9A-HJ-NP-Z]{3}-[2-9A-HJ-NP-Z]{3}(?![0-9A-Z])", re.IGNORECASE
 )
-
-
-class WrongLocation(BookingError):
-    """A booking checked in at another location: says where it belongs, so the kiosk can
-    send the citizen there in their language."""
-
-    def __init__(self, location: Location):
-        super().__init__(
-            ErrorCode.WRONG_LOCATION, f"This appointment is at {location.name}.", "code"
-        )
-        self.location = location
 
 
 @dataclass(frozen=True)
@@ -140,28 +130,50 @@ def code_from_scan(text: str) -> str | None:
     return normalize_code(matches[-1]) if matches else None
 
 
+def check_in_location(actor: Actor, location_id: str | None) -> Location:
+    """Where the asker may check bookings in: a kiosk at its own location, staff at the
+    location they name if they work its queue. Decided before any code is looked at."""
+    device = actor.device
+    if device is not None:
+        if device.kind != "kiosk" or (
+            location_id is not None and str(device.location_id) != str(location_id)
+        ):
+            raise PermissionDenied("This device may not check bookings in here.")
+        return device.location
+    if location_id is None:
+        raise BookingError(ErrorCode.NOT_FOUND, "Name the location checking in.", "location")
+    try:
+        location = get_location(location_id)
+    except BookingError:
+        location = None
+    if location is None or not location.is_active:
+        raise PermissionDenied("You may not work this location's queue.")
+    check_staff(actor, location)
+    return location
+
+
 def do_check_in(
     text: str, actor: Actor, location_id: str | None = None, now: datetime | None = None
 ) -> IssuedTicket:
     """Check a booking in at the kiosk of its location: it gets a ticket and is called at its
-    time ahead of walk-ins (backend/queue/policy.py)."""
+    time ahead of walk-ins (backend/queue/policy.py).
+
+    Only bookings of the asker's own location are looked up: a code of another location or
+    organization is NOT_FOUND exactly like one that does not exist, so a kiosk cannot be
+    used to find out which codes exist elsewhere, or where."""
     now = now or timezone.now()
+    location = check_in_location(actor, location_id)
     code = code_from_scan(text)
     booking = (
-        Booking.objects.select_related("location__organization", "service__organization")
-        .filter(code=code)
+        Booking.objects.select_related("service__organization")
+        .filter(code=code, location=location)
         .first()
         if code
         else None
     )
     if booking is None:
         raise BookingError(ErrorCode.NOT_FOUND, "No booking with this code.", "code")
-    location = booking.location
-    if actor.device is not None and actor.device.location_id != location.pk:
-        raise WrongLocation(location)
-    if location_id is not None and str(location.pk) != str(location_id):
-        raise WrongLocation(location)
-    check_kiosk_or_staff(actor, location)
+    booking.location = location
     if booking.status == Booking.Status.CHECKED_IN:
         raise BookingError(ErrorCode.ALREADY_CHECKED_IN, "You are already checked in.", "code")
     if booking.status != Booking.Status.CONFIRMED:

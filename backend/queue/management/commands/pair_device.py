@@ -31,7 +31,7 @@ class Command(BaseCommand):
         base = settings.PUBLIC_BASE_URL
         if kind == Device.Kind.DISPLAY:
             self.stdout.write(
-                f"{device.name}: open {base}/display/queue?pair={code} on the TV once "
+                f"{device.name}: open {base}/display/queue#pair={code} on the TV once "
                 f"(valid {minutes} minutes); it keeps its token and its location. "
                 f"Without pairing, {base}/display/queue?location={place.slug} works too."
             )
