@@ -290,6 +290,22 @@ GRAPHQL_MAX_TOKENS = env_int("GRAPHQL_MAX_TOKENS", 2000)
 GRAPHQL_MAX_BODY_BYTES = env_int("GRAPHQL_MAX_BODY_BYTES", 100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = GRAPHQL_MAX_BODY_BYTES
 
+# --- Proof of work for anonymous holds, bookings and waitlist joins (backend/core/proof_of_work.py)
+POW_ENABLED = env_bool("POW_ENABLED", True)
+# A challenge's secret number is drawn from 0..maxNumber: a client hashes maxNumber / 2 times
+# on average (100,000: about 0.1 s in a browser, see ops/bench/proof_of_work.py).
+POW_MAX_NUMBER = env_int("POW_MAX_NUMBER", 100_000)
+POW_CHALLENGE_MINUTES = env_int("POW_CHALLENGE_MINUTES", 10)  # a challenge's lifetime
+# A network (IPv4 address, IPv6 /64) that spent POW_RAISE_AFTER proofs within the window gets
+# POW_RAISE_FACTOR times the work, and so on for every further POW_RAISE_AFTER proofs, up to
+# POW_RAISE_MAX_STEPS steps.
+POW_RAISE_AFTER = env_int("POW_RAISE_AFTER", 5)
+POW_RAISE_WINDOW_MINUTES = env_int("POW_RAISE_WINDOW_MINUTES", 60)
+POW_RAISE_FACTOR = env_int("POW_RAISE_FACTOR", 4)
+POW_RAISE_MAX_STEPS = env_int("POW_RAISE_MAX_STEPS", 3)
+# Signs challenges; by default derived from SECRET_KEY (rotating that voids open challenges).
+ALTCHA_HMAC_KEY = os.environ.get("ALTCHA_HMAC_KEY", "")
+
 # Personal data never reaches logs: no request bodies are logged anywhere, and the django.request
 # logger (which prints request reprs on 500s) only ever sees method and path.
 LOGGING = {

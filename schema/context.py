@@ -8,6 +8,7 @@ from strawberry.types import Info
 
 from backend.accounts.actors import Actor
 from backend.bookings.errors import BookingError, ErrorCode
+from backend.bookings.proof_of_work import ProofAttempt
 
 
 def actor_of(info: Info) -> Actor:
@@ -28,3 +29,14 @@ def aware(moment: datetime.datetime, field: str) -> datetime.datetime:
             field,
         )
     return moment.astimezone(datetime.UTC)
+
+
+def client_ip(request) -> str:
+    """The address the request came from. Behind a reverse proxy this is the proxy's: the
+    proof-of-work difficulty then counts per proxy until its X-Forwarded-For is trusted."""
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def proof_of(info: Info, payload: str | None) -> ProofAttempt:
+    """The proof of work a mutation's input carries, with where it came from."""
+    return ProofAttempt(payload=payload, client_ip=client_ip(info.context.request))

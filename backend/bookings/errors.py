@@ -50,6 +50,9 @@ class ErrorCode(StrEnum):
     ALREADY_ON_WAITLIST = "ALREADY_ON_WAITLIST"
     OFFER_EXPIRED = "OFFER_EXPIRED"
     INVALID_PUSH_ENDPOINT = "INVALID_PUSH_ENDPOINT"  # not https on a public host
+    # Proof of work for anonymous holds, bookings and waitlist joins (proof_of_work.py)
+    PROOF_REQUIRED = "PROOF_REQUIRED"
+    PROOF_INVALID = "PROOF_INVALID"  # wrong, expired, replayed or too easy for this network
 
 
 class BookingError(Exception):
