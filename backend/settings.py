@@ -299,7 +299,7 @@ POW_CHALLENGE_MINUTES = env_int("POW_CHALLENGE_MINUTES", 10)  # a challenge's li
 # A network (IPv4 address, IPv6 /64) that spent POW_RAISE_AFTER proofs within the window gets
 # POW_RAISE_FACTOR times the work, and so on for every further POW_RAISE_AFTER proofs, up to
 # POW_RAISE_MAX_STEPS steps.
-POW_RAISE_AFTER = env_int("POW_RAISE_AFTER", 5)
+POW_RAISE_AFTER = env_int("POW_RAISE_AFTER", 10)
 POW_RAISE_WINDOW_MINUTES = env_int("POW_RAISE_WINDOW_MINUTES", 60)
 POW_RAISE_FACTOR = env_int("POW_RAISE_FACTOR", 4)
 POW_RAISE_MAX_STEPS = env_int("POW_RAISE_MAX_STEPS", 3)
