@@ -29,9 +29,7 @@ class GraphQLClient:
     def post(self, query: str, variables: dict | None = None, **extra):
         variables = variables or {}
         if self.proofs:
-            variables = with_proofs(
-                lambda q, v: self._post(q, v, **extra).json(), query, variables
-            )
+            variables = with_proofs(lambda q, v: self._post(q, v, **extra).json(), query, variables)
         return self._post(query, variables, **extra)
 
     def _post(self, query: str, variables: dict, **extra):

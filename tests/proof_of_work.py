@@ -54,8 +54,12 @@ def fetch_challenge(post: Post, purpose: str) -> dict:
 
 
 def solved_proof(post: Post, purpose: str) -> str | None:
-    """A solved proof for `purpose`, or None when this caller needs none."""
-    challenge = fetch_challenge(post, purpose)
+    """A solved proof for `purpose`, or None when this caller needs none (or may not even
+    ask, e.g. with a bad token: then the request itself gets the answer)."""
+    body = post(CHALLENGE, {"purpose": purpose})
+    if "errors" in body:
+        return None
+    challenge = body["data"]["proofOfWorkChallenge"]
     return solve(challenge) if challenge["required"] else None
 
 
@@ -85,3 +89,11 @@ def with_proofs(post: Post, query: str, variables: dict) -> dict:
                     if proof is not None:
                         variables[name] = {**value, "proof": proof}
     return variables
+
+
+def citizen_proof(purpose: str = "book", client_ip: str = "192.0.2.1"):
+    """A solved proof for a use case called directly with a citizen actor (test set-up)."""
+    from backend.bookings.proof_of_work import ProofAttempt, Purpose, issue_challenge
+
+    challenge = issue_challenge(Purpose(purpose), client_ip).to_dict()
+    return ProofAttempt(solve(challenge), client_ip)

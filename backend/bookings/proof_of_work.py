@@ -30,7 +30,7 @@ from urllib.parse import parse_qs
 
 from altcha import ChallengeOptionsV1, ChallengeV1, create_challenge_v1, verify_solution_v1
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from backend.accounts.actors import Actor
@@ -135,17 +135,16 @@ def spend_proof(
     if payload is None or int(payload["max"]) < max_number_for(network, now):
         raise _invalid()
     keep = max(settings.POW_CHALLENGE_MINUTES, settings.POW_RAISE_WINDOW_MINUTES)
-    with write_transaction():
-        try:
-            with transaction.atomic():
-                SpentChallenge.objects.create(
-                    challenge=payload["challenge"],
-                    network_hash=network,
-                    spent_at=now,
-                    keep_until=now + timedelta(minutes=keep),
-                )
-        except IntegrityError:
-            raise _invalid() from None
+    try:
+        with write_transaction():
+            SpentChallenge.objects.create(
+                challenge=payload["challenge"],
+                network_hash=network,
+                spent_at=now,
+                keep_until=now + timedelta(minutes=keep),
+            )
+    except IntegrityError:  # spent already, maybe by a request racing this one
+        raise _invalid() from None
 
 
 def purge_spent(now: datetime) -> int:
