@@ -26,9 +26,16 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Literal
 from urllib.parse import parse_qs
 
-from altcha import ChallengeOptionsV1, ChallengeV1, create_challenge_v1, verify_solution_v1
+from altcha import (
+    ChallengeOptionsV1,
+    ChallengeV1,
+    PayloadV1,
+    create_challenge_v1,
+    verify_solution_v1,
+)
 from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
@@ -39,7 +46,7 @@ from .errors import BookingError, ErrorCode
 from .models import SpentChallenge
 from .services.transactions import write_transaction
 
-ALGORITHM = "SHA-256"
+ALGORITHM: Literal["SHA-256"] = "SHA-256"
 MAX_PAYLOAD_CHARS = 1000  # a real payload has about 300
 
 
@@ -177,7 +184,10 @@ def _verified_payload(encoded: str, purpose: Purpose) -> dict | None:
     number = payload.get("number")
     if type(number) is not int or number < 0:
         return None
-    verified, _error = verify_solution_v1(payload, _hmac_key(), check_expires=True)
+    solution = PayloadV1(
+        ALGORITHM, payload["challenge"], number, payload["salt"], payload["signature"]
+    )
+    verified, _error = verify_solution_v1(solution, _hmac_key(), check_expires=True)
     if not verified:
         return None
     # The salt is covered by the signature, so its parameters are ours.

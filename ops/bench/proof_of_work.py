@@ -42,12 +42,13 @@ SERVER_START_TIMEOUT = 60.0
 
 # The page's own solver, driven from the booking page (same origin, as the flow uses it).
 BROWSER_SOLVE = """async (count) => {
+  const CHALLENGE = `query($p: ProofPurpose!) { proofOfWorkChallenge(purpose: $p) {
+    required algorithm challenge salt signature maxNumber expiresInSeconds } }`;
   const { createProofs } = await import('/static/app/lib/proof.js');
   const fetchChallenge = async (purpose) => {
     const response = await fetch('/graphql', {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, credentials: 'omit',
-      body: JSON.stringify({ query: `query($p: ProofPurpose!) { proofOfWorkChallenge(purpose: $p) {
-        required algorithm challenge salt signature maxNumber expiresInSeconds } }`, variables: { p: purpose } }),
+      body: JSON.stringify({ query: CHALLENGE, variables: { p: purpose } }),
     });
     return (await response.json()).data.proofOfWorkChallenge;
   };
@@ -150,8 +151,18 @@ class Server:
         self.log = ENV.var_dir / "daphne.log"
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
-                + ["-v", "0", "backend.asgi:application"],
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-v",
+                    "0",
+                    "backend.asgi:application",
+                ],
                 cwd=harness.REPO,
                 env=ENV.child_env(),
                 stdout=out,

@@ -52,7 +52,8 @@ class BookAppointmentInput:
     )
     proof: str | None = strawberry.field(
         default=None,
-        description="A solved proofOfWorkChallenge (purpose BOOK_APPOINTMENT); anonymous callers only.",
+        description="A solved proofOfWorkChallenge (purpose BOOK_APPOINTMENT); anonymous "
+        "callers only.",
     )
 
 

@@ -43,7 +43,8 @@ class JoinWaitlistInput:
     )
     proof: str | None = strawberry.field(
         default=None,
-        description="A solved proofOfWorkChallenge (purpose JOIN_WAITLIST); anonymous callers only.",
+        description="A solved proofOfWorkChallenge (purpose JOIN_WAITLIST); anonymous "
+        "callers only.",
     )
 
 

@@ -390,7 +390,7 @@ def test_switching_language_on_the_manage_page_moves_the_messages(live_server_e2
     assert Booking.objects.get(code=made["booking"]["code"]).language == "uk"
 
 
-# --- proof of work ---------------------------------------------------------------------------------
+# --- proof of work -------------------------------------------------------------------------------
 
 
 def test_a_citizen_waiting_for_the_proof_of_work_is_told_so(live_server_e2e, demo, a11y_page):
