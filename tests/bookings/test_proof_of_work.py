@@ -18,6 +18,7 @@ from backend.accounts.api_tokens import issue_api_token
 from backend.accounts.models import StaffMember
 from backend.accounts.staff import create_staff
 from backend.bookings.models import Booking, Hold, SpentChallenge
+from backend.bookings.tasks import purge_spent_challenges
 from backend.notifications.models import WaitlistEntry
 from backend.queue.devices import do_pair_device, new_pairing_code
 from backend.queue.models import Device
@@ -284,6 +285,17 @@ def test_only_a_keyed_hash_of_the_network_is_stored(demo):
     stored = SpentChallenge.objects.values().get()
     assert "203.0.113" not in json.dumps(stored, default=str)
     assert len(stored["network_hash"]) == 64
+
+
+def test_spent_proofs_are_forgotten_once_they_no_longer_count(demo, settings):
+    client = citizen()
+    hold(client, demo, 9, proof=proof(client, "HOLD_SLOT"))
+    kept = max(settings.POW_CHALLENGE_MINUTES, settings.POW_RAISE_WINDOW_MINUTES)
+
+    assert purge_spent_challenges.call_local() == 0
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=kept, seconds=5)):
+        assert purge_spent_challenges.call_local() == 1
+    assert SpentChallenge.objects.count() == 0
 
 
 # --- replays that race ----------------------------------------------------------------------------
