@@ -365,6 +365,22 @@ STAFF_IDLE_TIMEOUT_MINUTES = float(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES") 
 # code dies and the admin makes a new one (backend/queue/devices.py).
 PAIRING_MAX_FAILURES = env_int("PAIRING_MAX_FAILURES", 10)
 
+# --- Proof of work for anonymous holds, bookings and waitlist joins (backend/core/proof_of_work.py)
+POW_ENABLED = env_bool("POW_ENABLED", True)
+# A challenge's secret number is drawn from 0..maxNumber: a client hashes maxNumber / 2 times
+# on average (100,000: about 0.1 s in a browser, see ops/bench/proof_of_work.py).
+POW_MAX_NUMBER = env_int("POW_MAX_NUMBER", 100_000)
+POW_CHALLENGE_MINUTES = env_int("POW_CHALLENGE_MINUTES", 10)  # a challenge's lifetime
+# A network (IPv4 address, IPv6 /64) that spent POW_RAISE_AFTER proofs within the window gets
+# POW_RAISE_FACTOR times the work, and so on for every further POW_RAISE_AFTER proofs, up to
+# POW_RAISE_MAX_STEPS steps.
+POW_RAISE_AFTER = env_int("POW_RAISE_AFTER", 10)
+POW_RAISE_WINDOW_MINUTES = env_int("POW_RAISE_WINDOW_MINUTES", 60)
+POW_RAISE_FACTOR = env_int("POW_RAISE_FACTOR", 4)
+POW_RAISE_MAX_STEPS = env_int("POW_RAISE_MAX_STEPS", 3)
+# Signs challenges; by default derived from SECRET_KEY (rotating that voids open challenges).
+ALTCHA_HMAC_KEY = os.environ.get("ALTCHA_HMAC_KEY", "")
+
 # One line per request from backend.core.access_log (method, path without the query string,
 # status, duration): GET queries carry GraphQL variables, i.e. personal data. Answers below 500
 # are ordinary (a 404, a refused login, a rate limit): django.request's duplicate of them is

@@ -29,6 +29,7 @@ from .queries.bookings import BookingQuery
 from .queries.catalog import CatalogQuery
 from .queries.me import MeQuery
 from .queries.notifications import NotificationQuery
+from .queries.proof_of_work import ProofOfWorkQuery
 from .queries.queue import KioskQuery, QueueQuery, QueueStatsQuery
 from .subscriptions import Subscription
 
@@ -43,6 +44,7 @@ class Query(
     QueueStatsQuery,
     MeQuery,
     NotificationQuery,
+    ProofOfWorkQuery,
 ):
     pass
 

@@ -8,6 +8,8 @@ from strawberry.types import Info
 
 from backend.accounts.actors import Actor
 from backend.bookings.errors import BookingError, ErrorCode
+from backend.bookings.proof_of_work import ProofAttempt
+from backend.core.ratelimit import client_ip
 
 
 def actor_of(info: Info) -> Actor:
@@ -28,3 +30,8 @@ def aware(moment: datetime.datetime, field: str) -> datetime.datetime:
             field,
         )
     return moment.astimezone(datetime.UTC)
+
+
+def proof_of(info: Info, payload: str | None) -> ProofAttempt:
+    """The proof of work a mutation's input carries, with where it came from."""
+    return ProofAttempt(payload=payload, client_ip=client_ip(info.context.request))

@@ -10,17 +10,26 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import connection
 from django.test import Client
 
+from tests.proof_of_work import with_proofs
+
 # PostgreSQL here allows 100 connections; leave room for the other test workers.
 MAX_THREADS = 40
 
 
 def post_graphql(query: str, variables: dict) -> tuple[int, dict]:
-    try:
-        response = Client().post(
+    """One citizen's request, with a solved proof of work where it needs one."""
+    client = Client()
+
+    def post(query: str, variables: dict):
+        return client.post(
             "/graphql",
             json.dumps({"query": query, "variables": variables}),
             content_type="application/json",
         )
+
+    try:
+        variables = with_proofs(lambda q, v: post(q, v).json(), query, variables)
+        response = post(query, variables)
         return response.status_code, response.json()
     finally:
         connection.close()

@@ -14,6 +14,7 @@ from django.test import Client
 
 from backend.catalog.demo import load_demo
 from backend.catalog.models import Location, Organization, Service
+from tests.proof_of_work import with_proofs
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -29,11 +30,20 @@ django_settings.PUBLIC_BASE_URL_IS_DEFAULT = False
 class GraphQLClient:
     client: Client
     headers: dict
+    # Solve and attach proofs of work like the citizen pages do (tests/proof_of_work.py);
+    # off for tests about the proofs themselves.
+    proofs: bool = True
 
     def post(self, query: str, variables: dict | None = None, **extra):
+        variables = variables or {}
+        if self.proofs:
+            variables = with_proofs(lambda q, v: self._post(q, v, **extra).json(), query, variables)
+        return self._post(query, variables, **extra)
+
+    def _post(self, query: str, variables: dict, **extra):
         return self.client.post(
             "/graphql",
-            json.dumps({"query": query, "variables": variables or {}}),
+            json.dumps({"query": query, "variables": variables}),
             content_type="application/json",
             **{**self.headers, **extra},
         )
@@ -111,6 +121,14 @@ def _fresh_channel_layer():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _easy_proofs_of_work(settings):
+    """Proofs of work stay on, but cheap and at a fixed difficulty (the e2e server keeps the
+    production defaults; tests/bookings/test_proof_of_work.py tests the rising difficulty)."""
+    settings.POW_MAX_NUMBER = 1000
+    settings.POW_RAISE_AFTER = 0
 
 
 @pytest.fixture(autouse=True)

@@ -55,6 +55,9 @@ class ErrorCode(StrEnum):
     LOGIN_LOCKED = "LOGIN_LOCKED"  # too many failed sign-ins for this name or address
     PASSWORD_REJECTED = "PASSWORD_REJECTED"  # the new password fails the password validators
     RESET_LINK_INVALID = "RESET_LINK_INVALID"  # wrong, used or expired password-reset link
+    # Proof of work for anonymous holds, bookings and waitlist joins (proof_of_work.py)
+    PROOF_REQUIRED = "PROOF_REQUIRED"
+    PROOF_INVALID = "PROOF_INVALID"  # wrong, expired, replayed or too easy for this network
 
 
 class BookingError(Exception):

@@ -29,6 +29,7 @@ from backend.bookings import capacity
 from backend.bookings.contact import check_contact
 from backend.bookings.errors import BookingError, ErrorCode
 from backend.bookings.models import Booking, Hold
+from backend.bookings.proof_of_work import PAID_EARLIER, ProofAttempt, Purpose, spend_proof
 from backend.bookings.services.booking import BookingRequest, BookingResult, do_book_appointment
 from backend.bookings.services.holds import do_hold_slot
 from backend.bookings.services.lookup import get_location, get_service, parse_uuid
@@ -101,10 +102,12 @@ def do_join_waitlist(
     channel: str | None,
     actor: Actor,
     now: datetime | None = None,
+    proof: ProofAttempt | None = None,
 ) -> JoinedWaitlist:
     now = now or timezone.now()
     if not settings.WAITLIST_ENABLED:
         raise BookingError(ErrorCode.WAITLIST_DISABLED, "There is no waitlist here.")
+    spend_proof(proof, Purpose.JOIN_WAITLIST, actor, now)
     contact = check_contact(name, email, phone, language, channel)
     service = get_service(service_id)
     location: Location | None = None
@@ -327,6 +330,7 @@ def do_confirm_offer(
         ),
         actor,
         now,
+        proof=PAID_EARLIER,
     )
     WaitlistEntry.objects.filter(pk=entry.pk).update(
         status=Status.BOOKED, booking=result.booking, offer_hold=None

@@ -46,21 +46,63 @@ const Q = {
   confirmOffer: `mutation ConfirmOffer($input: WaitlistEntryInput!, $lang: Language) {
     confirmWaitlistOffer(input: $input) { booking { ${BOOKING} } manageToken ${ERRORS} } }`,
   leaveWaitlist: `mutation LeaveWaitlist($input: WaitlistEntryInput!) { leaveWaitlist(input: $input) { entry { ${ENTRY} } ${ERRORS} } }`,
+  proofChallenge: `query ProofChallenge($purpose: ProofPurpose!) {
+    proofOfWorkChallenge(purpose: $purpose) { required algorithm challenge salt signature maxNumber expiresInSeconds } }`,
   place: `query Place($service: ID!, $location: ID!, $withLocation: Boolean!, $lang: Language) {
     service(id: $service) { ${SERVICE} } location(id: $location) @include(if: $withLocation) { ${LOCATION} } }`,
 };
+
+/** Say "checking that you are not a bot" only when a proof keeps the citizen waiting this long. */
+const PROOF_WAIT_NOTICE_MS = 500;
 
 /** The page's GraphQL calls; `anonymous` for the embed (no cookies at all). */
 export function createApi({ anonymous = false } = {}) {
   const run = (query, variables) => gql(query, variables, { anonymous });
   const lang = () => gqlLanguage();
+
+  // Proofs of work for holdSlot, bookAppointment and joinWaitlist (lib/proof.js, loaded only
+  // once a booking begins): `proof.prepare` solves one in the background before it is needed;
+  // `proof.onWait(true/false)` tells the page while the citizen has to wait for one.
+  let proofs = null;
+  const loadProofs = () => {
+    proofs ||= import('../lib/proof.js')
+      .then(({ createProofs }) => createProofs(async (purpose) => (await run(Q.proofChallenge, { purpose })).proofOfWorkChallenge))
+      .catch((err) => {
+        proofs = null;
+        throw err;
+      });
+    return proofs;
+  };
+  const proof = {
+    onWait: () => {},
+    prepare(purpose) {
+      loadProofs().then((p) => p.prepare(purpose)).catch(() => {}); // taken again when needed
+    },
+  };
+  const takeProof = async (purpose) => {
+    const notice = window.setTimeout(() => proof.onWait(true), PROOF_WAIT_NOTICE_MS);
+    try {
+      return await (await loadProofs()).take(purpose);
+    } finally {
+      window.clearTimeout(notice);
+      proof.onWait(false);
+    }
+  };
+  const withProof = async (purpose, input, send) => {
+    const payload = await send({ ...input, proof: await takeProof(purpose) });
+    // Expired meanwhile, or this network's difficulty rose: one fresh proof, once.
+    if (!payload.errors.some((e) => e.code === 'PROOF_INVALID')) return payload;
+    return send({ ...input, proof: await takeProof(purpose) });
+  };
+
   return {
+    proof,
     organizations: async () => (await run(Q.organizations, { lang: lang() })).organizations,
     findLocation: async (key) => (await run(Q.findLocation, { key })).findLocation,
     days: async (service, location, from, to) => (await run(Q.days, { service, location, from, to })).availableDays,
     slots: async (service, location, date) => (await run(Q.slots, { service, location, date })).availableSlots,
     soonest: async (service) => (await run(Q.soonest, { service })).soonestAvailability,
-    hold: async (input) => (await run(Q.hold, { input })).holdSlot,
+    hold: (input) => withProof('HOLD_SLOT', input, async (i) => (await run(Q.hold, { input: i })).holdSlot),
     release: async (hold) => (await run(Q.release, { input: { hold } })).releaseHold,
     extendHold: async (hold) => (await run(Q.extendHold, { input: { hold } })).extendHold,
     /** Give a hold back while the page goes away (keepalive: the request outlives the page). */
@@ -77,7 +119,7 @@ export function createApi({ anonymous = false } = {}) {
         /* it expires by itself */
       }
     },
-    book: async (input) => (await run(Q.book, { input, lang: lang() })).bookAppointment,
+    book: (input) => withProof('BOOK_APPOINTMENT', input, async (i) => (await run(Q.book, { input: i, lang: lang() })).bookAppointment),
     booking: async (code, token) => (await run(Q.booking, { code, token, lang: lang() })).booking,
     cancel: async (code, token) => (await run(Q.cancel, { input: { code, token }, lang: lang() })).cancelBooking,
     /** Later messages about the booking in `language` (the GraphQL enum, e.g. 'AR'). */
@@ -86,7 +128,7 @@ export function createApi({ anonymous = false } = {}) {
     reschedule: async (code, token, newStart) =>
       (await run(Q.reschedule, { input: { code, token, newStart }, lang: lang() })).rescheduleBooking,
     // the waitlist (site/waitlist.js, site/waitlist-page.js)
-    joinWaitlist: async (input) => (await run(Q.joinWaitlist, { input })).joinWaitlist,
+    joinWaitlist: (input) => withProof('JOIN_WAITLIST', input, async (i) => (await run(Q.joinWaitlist, { input: i })).joinWaitlist),
     waitlistEntry: async (entry, token) => (await run(Q.entry, { entry, token })).waitlistEntry,
     confirmOffer: async (entry, token) => (await run(Q.confirmOffer, { input: { entry, token }, lang: lang() })).confirmWaitlistOffer,
     leaveWaitlist: async (entry, token) => (await run(Q.leaveWaitlist, { input: { entry, token } })).leaveWaitlist,

@@ -87,7 +87,12 @@ export class BookingFlow {
 
     this.progressEl = h('ol', { class: 'progress', 'aria-label': '' });
     this.stepEl = h('div', { class: 'step-container' });
-    replaceChildren(root, this.progressEl, this.stepEl);
+    // Shown only while the citizen waits for a proof of work (api.js says when).
+    this.proofStatus = h('p', { class: 'proof-status', role: 'status', dataset: { testid: 'proof-status' } });
+    this.api.proof.onWait = (waiting) => {
+      this.proofStatus.textContent = waiting ? t('site.proofOfWork') : '';
+    };
+    replaceChildren(root, this.progressEl, this.stepEl, this.proofStatus);
     onLanguageChange(() => this.languageChanged());
     if (this.useHistory) window.addEventListener('popstate', () => this.popState());
     // Closing the tab while a slot is held gives it back at once (not only after expiry).
@@ -186,6 +191,9 @@ export class BookingFlow {
   go(step, { focus = true } = {}) {
     if (this.step === 'details' && step !== 'details' && step !== 'done') this.releaseHold();
     this.step = step;
+    // Solve the next proof of work in the background while the citizen chooses and types.
+    const purpose = { soonest: 'HOLD_SLOT', day: 'HOLD_SLOT', time: 'HOLD_SLOT', details: 'BOOK_APPOINTMENT', waitlist: 'JOIN_WAITLIST' }[step];
+    if (purpose) this.api.proof.prepare(purpose);
     this.render();
     if (focus) focusElement(this.stepEl.querySelector('h2'));
     if (this.useHistory && step !== this.rootStep && !this.historyGuard) {

@@ -12,7 +12,7 @@ from backend.bookings.services.booking import BookingRequest, do_book_appointmen
 from backend.bookings.services.language import do_set_booking_language
 
 from ..args import described_input
-from ..context import actor_of, aware
+from ..context import actor_of, aware, proof_of
 from ..enums import Language
 from ..errors import user_errors
 from ..types.booking import Booking
@@ -66,6 +66,7 @@ class BookingMutation:
                     idempotency_key=input.idempotency_key,
                 ),
                 actor,
+                proof=proof_of(info, input.proof),
             )
         except BookingError as exc:
             return BookAppointmentPayload(

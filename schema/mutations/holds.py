@@ -14,7 +14,7 @@ from backend.bookings.services.holds import (
 )
 
 from ..args import described_input
-from ..context import actor_of, aware
+from ..context import actor_of, aware, proof_of
 from ..errors import UserError, user_errors
 from ..types.booking import Hold
 from .inputs import HoldSlotInput, ReleaseHoldInput
@@ -47,7 +47,11 @@ class HoldMutation:
     ) -> HoldSlotPayload:
         try:
             hold = do_hold_slot(
-                input.service, input.location, aware(input.start, "start"), actor_of(info)
+                input.service,
+                input.location,
+                aware(input.start, "start"),
+                actor_of(info),
+                proof=proof_of(info, input.proof),
             )
         except BookingError as exc:
             return HoldSlotPayload(hold=None, errors=user_errors(exc))

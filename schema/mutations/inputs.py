@@ -12,6 +12,10 @@ class HoldSlotInput:
     service: strawberry.ID = strawberry.field(description="Service id.")
     location: strawberry.ID = strawberry.field(description="Location id.")
     start: datetime.datetime = strawberry.field(description="Slot start with its UTC offset.")
+    proof: str | None = strawberry.field(
+        default=None,
+        description="A solved proofOfWorkChallenge (purpose HOLD_SLOT); anonymous callers only.",
+    )
 
 
 @strawberry.input(description="Which hold to give back.")
@@ -45,6 +49,11 @@ class BookAppointmentInput:
         default=None,
         description="A unique key per booking attempt (e.g. a UUID). Retrying with the same key "
         "returns the first result instead of booking twice.",
+    )
+    proof: str | None = strawberry.field(
+        default=None,
+        description="A solved proofOfWorkChallenge (purpose BOOK_APPOINTMENT); anonymous "
+        "callers only.",
     )
 
 

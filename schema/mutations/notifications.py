@@ -19,7 +19,7 @@ from backend.notifications.waitlist import (
 from backend.queue.services.views import access_held_ticket
 
 from ..args import described_input
-from ..context import actor_of
+from ..context import actor_of, proof_of
 from ..enums import Language, NotificationChannel
 from ..errors import UserError, user_errors
 from ..types.booking import Booking
@@ -40,6 +40,11 @@ class JoinWaitlistInput:
     language: Language | None = strawberry.field(default=None, description="Message language.")
     channel: NotificationChannel | None = strawberry.field(
         default=None, description="How to send the offer (e-mail or SMS)."
+    )
+    proof: str | None = strawberry.field(
+        default=None,
+        description="A solved proofOfWorkChallenge (purpose JOIN_WAITLIST); anonymous "
+        "callers only.",
     )
 
 
@@ -133,6 +138,7 @@ class NotificationMutation:
                 input.language.value if input.language else None,
                 input.channel.value if input.channel else None,
                 actor_of(info),
+                proof=proof_of(info, input.proof),
             )
         except BookingError as exc:
             return JoinWaitlistPayload(entry=None, token=None, errors=user_errors(exc))

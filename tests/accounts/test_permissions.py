@@ -18,6 +18,7 @@ from backend.catalog.models import Resource
 from backend.core.models import AuditLog
 from tests.conftest import GraphQLClient, at, working_day
 from tests.documents import LOCATION_BOOKINGS, STAFF_CANCEL
+from tests.proof_of_work import citizen_proof
 
 pytestmark = pytest.mark.django_db
 Role = StaffMember.Role
@@ -46,7 +47,7 @@ def _book(service, location, start, name) -> Booking:
         location_id=str(location.pk),
         start=start,
     )
-    return do_book_appointment(request, Actor(None, "citizen")).booking
+    return do_book_appointment(request, Actor(None, "citizen"), proof=citizen_proof()).booking
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from backend.catalog.models import Location, OpeningHours, Organization, Service
 from backend.queue.models import ServicePoint
 from tests.conftest import BERLIN
 from tests.e2e.conftest import LiveServer
+from tests.proof_of_work import with_proofs
 
 # Playwright's expect() waits 5 s by default. A page's first render loads ~20 modules and
 # catalogs, which on a busy 2-CPU machine (two xdist workers, each with a server and a browser)
@@ -79,15 +80,20 @@ SLOTS = """query($s: ID!, $l: ID!, $d: Date!) {
 
 
 def graphql(server: LiveServer, query: str, variables: dict | None = None) -> dict:
-    """An anonymous GraphQL request to the live server (no cookies, so no CSRF); returns data."""
-    request = urllib.request.Request(
-        server.url + "/graphql",
-        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        body = json.loads(response.read())
+    """An anonymous GraphQL request to the live server (no cookies, so no CSRF); returns data.
+    Holds, bookings and waitlist joins carry a proof of work solved here, as a page does."""
+
+    def post(query: str, variables: dict) -> dict:
+        request = urllib.request.Request(
+            server.url + "/graphql",
+            data=json.dumps({"query": query, "variables": variables}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    body = post(query, with_proofs(post, query, variables or {}))
     assert not body.get("errors"), body
     return body["data"]
 

@@ -388,3 +388,46 @@ def test_switching_language_on_the_manage_page_moves_the_messages(live_server_e2
         "Відтепер повідомлення щодо цього запису надходитимуть цією мовою."
     )
     assert Booking.objects.get(code=made["booking"]["code"]).language == "uk"
+
+
+# --- proof of work -------------------------------------------------------------------------------
+
+
+def test_a_citizen_waiting_for_the_proof_of_work_is_told_so(live_server_e2e, demo, a11y_page):
+    """The page solves its proof of work in the background; only when the citizen has to wait
+    for it (here: the challenge is held back until the slot is clicked) a status line says so.
+    It passes axe, and the booking goes on once the proof is solved."""
+    page = a11y_page
+    held: list = []
+    holding = [True]
+
+    def hold_back_challenges(route):
+        if holding[0] and "proofOfWorkChallenge" in (route.request.post_data or ""):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/graphql", hold_back_challenges)
+    page.goto(f"{live_server_e2e.url}/?lang=de")
+    expect(page.get_by_test_id("location-option").first).to_be_visible()
+    choose_location_and_service = [
+        f'[data-testid="location-option"][data-location-slug="{LOCATION}"]',
+        f'[data-testid="service-option"][data-service-slug="{SERVICE}"]',
+    ]
+    for selector in choose_location_and_service:
+        page.locator(selector).click()
+    choose_day(page, earliest_changeable_day())
+    status = page.get_by_test_id("proof-status")
+    expect(status).to_have_text("")
+    choose_slot(page)
+
+    expect(status).to_have_text("Einen Moment: Es wird geprüft, dass Sie kein Bot sind …")
+    assert status.get_attribute("role") == "status"
+    assert_accessible(page, "waiting for the proof of work")
+    holding[0] = False
+    for route in held:
+        route.continue_()
+
+    expect(page.get_by_test_id("name")).to_be_visible()
+    expect(status).to_have_text("")
+    assert Hold.objects.count() == 1

@@ -8,6 +8,7 @@ from backend.accounts.actors import Actor
 from backend.bookings.services.booking import BookingRequest, do_book_appointment
 from tests.conftest import BERLIN
 from tests.documents import CALL_NEXT, DRAW, SIGN_IN, ticket_action
+from tests.proof_of_work import citizen_proof
 
 
 def draw(client, demo, service=None, location=None):
@@ -48,4 +49,5 @@ def book_at(demo, day, hour, minute=0, location=None, service=None):
         ),
         Actor(None, "citizen"),
         now=start - dt.timedelta(days=3),
+        proof=citizen_proof(),
     ).booking

@@ -20,6 +20,7 @@ from ..codes import new_code
 from ..contact import Contact, check_contact
 from ..errors import BookingError, ErrorCode
 from ..models import Booking, Hold, IdempotencyRecord
+from ..proof_of_work import ProofAttempt, Purpose, spend_proof
 from ..tokens import manage_token, new_salt
 from .lookup import get_offered_service, parse_uuid
 from .transactions import write_transaction
@@ -53,7 +54,10 @@ class _SameKeyInFlight(Exception):
 
 
 def do_book_appointment(
-    request: BookingRequest, actor: Actor, now: datetime | None = None
+    request: BookingRequest,
+    actor: Actor,
+    now: datetime | None = None,
+    proof: ProofAttempt | None = None,
 ) -> BookingResult:
     now = now or timezone.now()
     contact = check_contact(
@@ -74,6 +78,8 @@ def do_book_appointment(
     )
     if key and (record := idempotency.find(key, fingerprint)):
         return _replay(record, key, fingerprint)
+    # After the replay: a retry of a booking that was made changes nothing, so costs nothing.
+    spend_proof(proof, Purpose.BOOK_APPOINTMENT, actor, now)
     hold, service, location, start = _target(request)
     if not actor.may_act_in(service.organization_id):
         raise BookingError(ErrorCode.NOT_FOUND, "No such service.", "service")

@@ -22,6 +22,7 @@ from ..availability import check_bookable_start
 from ..errors import BookingError, ErrorCode
 from ..models import Claim, Hold
 from ..policy import policy_for
+from ..proof_of_work import ProofAttempt, Purpose, spend_proof
 from .lookup import get_offered_service, parse_uuid
 from .transactions import write_transaction
 
@@ -33,10 +34,12 @@ def do_hold_slot(
     actor: Actor,
     now: datetime | None = None,
     duration: timedelta | None = None,
+    proof: ProofAttempt | None = None,
 ) -> Hold:
     """Reserve one unit of capacity at `start` until the organization's hold time (or
-    `duration`, e.g. a waitlist offer's) runs out."""
+    `duration`, e.g. a waitlist offer's) runs out. Citizens pay with a proof of work."""
     now = now or timezone.now()
+    spend_proof(proof, Purpose.HOLD_SLOT, actor, now)
     service, location = get_offered_service(service_id, location_id)
     if not actor.may_act_in(service.organization_id):
         raise BookingError(ErrorCode.NOT_FOUND, "No such service.", "service")

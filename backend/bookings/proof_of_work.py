@@ -1,0 +1,200 @@
+"""Proof of work instead of a puzzle for anonymous holds, bookings and waitlist joins.
+
+A bot that grabs every free slot has to pay CPU time for each attempt, while a citizen's
+browser solves one challenge in the background in a fraction of a second: no puzzle, nothing
+to see or hear. The challenge is ALTCHA's (v1: find the number n in 0..maxNumber with
+SHA-256(salt + n) = challenge), issued and verified with the `altcha` package.
+
+- Only citizens pay: staff sessions, integrations (limited per API token instead), paired
+  devices (kiosks) and the system are exempt.
+- A challenge is signed (HMAC), names its purpose and its difficulty in the signed salt, and
+  expires after POW_CHALLENGE_MINUTES. A solution is spent once: a unique row per challenge
+  in the database, so every process sees it and two racing replays cannot both pass.
+- Difficulty rises stepwise for a network that spent many proofs lately. It is checked again
+  when a proof is spent, so easy challenges fetched in advance are worth nothing later.
+- Only a keyed hash of the network (IPv4 address, IPv6 /64) is stored, never the address.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import ipaddress
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+from urllib.parse import parse_qs
+
+from altcha import (
+    ChallengeOptionsV1,
+    ChallengeV1,
+    PayloadV1,
+    create_challenge_v1,
+    verify_solution_v1,
+)
+from django.conf import settings
+from django.db import IntegrityError
+from django.utils import timezone
+
+from backend.accounts.actors import Actor
+
+from .errors import BookingError, ErrorCode
+from .models import SpentChallenge
+from .services.transactions import write_transaction
+
+ALGORITHM: Literal["SHA-256"] = "SHA-256"
+MAX_PAYLOAD_CHARS = 1000  # a real payload has about 300
+
+
+class Purpose(StrEnum):
+    HOLD_SLOT = "hold"
+    BOOK_APPOINTMENT = "book"
+    JOIN_WAITLIST = "waitlist"
+
+
+@dataclass(frozen=True)
+class ProofAttempt:
+    """What a request brings: ALTCHA's payload (base64 JSON) and the client's address."""
+
+    payload: str | None
+    client_ip: str
+
+
+# Passed by a use case whose citizen paid before: the waitlist join paid for the booking its
+# offer's link confirms later.
+PAID_EARLIER = ProofAttempt(payload=None, client_ip="")
+
+
+def _hmac_key() -> str:
+    if settings.ALTCHA_HMAC_KEY:
+        return settings.ALTCHA_HMAC_KEY
+    # Derived, so the raw SECRET_KEY never signs anything a client sees.
+    return hashlib.sha256(b"vorzimmer.proof-of-work:" + settings.SECRET_KEY.encode()).hexdigest()
+
+
+def network_hash(client_ip: str) -> str:
+    """A keyed hash of the client's network: one IPv4 address, or the /64 an IPv6 household
+    or phone gets (it may use any address inside it)."""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        network = client_ip
+    else:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
+            network = str(ipaddress.ip_network(f"{address}/64", strict=False))
+        else:
+            network = str(getattr(address, "ipv4_mapped", None) or address)
+    return hmac.new(_hmac_key().encode(), network.encode(), hashlib.sha256).hexdigest()
+
+
+def max_number_for(network: str, now: datetime) -> int:
+    """The difficulty for this network now: the base, raised one step for every
+    POW_RAISE_AFTER proofs it spent within the window."""
+    base = settings.POW_MAX_NUMBER
+    if settings.POW_RAISE_AFTER <= 0:
+        return base
+    since = now - timedelta(minutes=settings.POW_RAISE_WINDOW_MINUTES)
+    spent = SpentChallenge.objects.filter(network_hash=network, spent_at__gte=since).count()
+    steps = min(spent // settings.POW_RAISE_AFTER, settings.POW_RAISE_MAX_STEPS)
+    return base * settings.POW_RAISE_FACTOR**steps
+
+
+def issue_challenge(purpose: Purpose, client_ip: str, now: datetime | None = None) -> ChallengeV1:
+    """A fresh signed challenge for `purpose` at this network's current difficulty."""
+    now = now or timezone.now()
+    max_number = max_number_for(network_hash(client_ip), now)
+    return create_challenge_v1(
+        ChallengeOptionsV1(
+            algorithm=ALGORITHM,
+            max_number=max_number,
+            hmac_key=_hmac_key(),
+            expires=now + timedelta(minutes=settings.POW_CHALLENGE_MINUTES),
+            params={"purpose": purpose.value, "max": str(max_number)},
+        )
+    )
+
+
+def proof_required(actor: Actor) -> bool:
+    return settings.POW_ENABLED and actor.kind == "citizen"
+
+
+def spend_proof(
+    proof: ProofAttempt | None, purpose: Purpose, actor: Actor, now: datetime | None = None
+) -> None:
+    """Use up the citizen's proof for `purpose`, or raise PROOF_REQUIRED / PROOF_INVALID.
+    Spent in its own transaction before the use case runs: every attempt costs one proof,
+    whether or not it then succeeds (else one proof could poll for freed slots forever)."""
+    if not proof_required(actor) or proof is PAID_EARLIER:
+        return
+    if proof is None or not proof.payload:
+        raise BookingError(
+            ErrorCode.PROOF_REQUIRED,
+            "Solve a proofOfWorkChallenge and send the solution as 'proof'.",
+            "proof",
+        )
+    now = now or timezone.now()
+    payload = _verified_payload(proof.payload, purpose)
+    network = network_hash(proof.client_ip)
+    if payload is None or int(payload["max"]) < max_number_for(network, now):
+        raise _invalid()
+    keep = max(settings.POW_CHALLENGE_MINUTES, settings.POW_RAISE_WINDOW_MINUTES)
+    try:
+        with write_transaction():
+            SpentChallenge.objects.create(
+                challenge=payload["challenge"],
+                network_hash=network,
+                spent_at=now,
+                keep_until=now + timedelta(minutes=keep),
+            )
+    except IntegrityError:  # spent already, maybe by a request racing this one
+        raise _invalid() from None
+
+
+def purge_spent(now: datetime) -> int:
+    """Forget spent challenges that have expired and no longer count for the difficulty."""
+    deleted, _ = SpentChallenge.objects.filter(keep_until__lt=now).delete()
+    return deleted
+
+
+def _invalid() -> BookingError:
+    return BookingError(
+        ErrorCode.PROOF_INVALID,
+        "The proof of work is wrong, expired or used already: solve a new challenge.",
+        "proof",
+    )
+
+
+def _verified_payload(encoded: str, purpose: Purpose) -> dict | None:
+    """The payload with its signed salt parameters, if it is a correct, unexpired solution
+    of one of our challenges for `purpose`."""
+    if len(encoded) > MAX_PAYLOAD_CHARS:
+        return None
+    try:
+        payload = json.loads(base64.b64decode(encoded, validate=True))
+    except (binascii.Error, ValueError):
+        return None
+    if not isinstance(payload, dict) or payload.get("algorithm") != ALGORITHM:
+        return None
+    if not all(isinstance(payload.get(k), str) for k in ("challenge", "salt", "signature")):
+        return None
+    number = payload.get("number")
+    if type(number) is not int or number < 0:
+        return None
+    solution = PayloadV1(
+        ALGORITHM, payload["challenge"], number, payload["salt"], payload["signature"]
+    )
+    verified, _error = verify_solution_v1(solution, _hmac_key(), check_expires=True)
+    if not verified:
+        return None
+    # The salt is covered by the signature, so its parameters are ours.
+    params = parse_qs(payload["salt"].partition("?")[2])
+    if params.get("purpose") != [purpose.value] or "expires" not in params:
+        return None
+    max_number = params.get("max", [""])[0]
+    if not max_number.isdigit():
+        return None
+    return {"challenge": payload["challenge"], "max": max_number}
