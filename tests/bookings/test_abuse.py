@@ -56,16 +56,12 @@ def test_fifteen_aliases_count_fifteen_times_and_hold_at_most_two(demo):
     )
     result = bot.data(f"mutation {{ {aliases} }}")
 
-    codes = [
-        "held" if r["hold"] else without_wait(r["errors"])[0]["code"] for r in result.values()
-    ]
+    codes = ["held" if r["hold"] else without_wait(r["errors"])[0]["code"] for r in result.values()]
     # 2 holds, then the live-hold cap; the limit of 10 holdSlot calls a minute ends the rest.
     assert codes == ["held"] * 2 + ["TOO_MANY_HOLDS"] * 8 + ["RATE_LIMITED"] * 5
     assert Hold.objects.count() == 2
     # The next request is still over the limit: the count is shared, not per request.
-    assert hold(bot, demo, starts[14])["errors"] == [
-        {"code": "RATE_LIMITED", "field": None}
-    ]
+    assert hold(bot, demo, starts[14])["errors"] == [{"code": "RATE_LIMITED", "field": None}]
 
 
 def test_the_live_hold_cap_is_per_network_and_frees_with_a_release(demo):
@@ -73,7 +69,9 @@ def test_the_live_hold_cap_is_per_network_and_frees_with_a_release(demo):
     starts = slot_starts(citizen, demo)
     first, _second = hold(citizen, demo, starts[0]), hold(citizen, demo, starts[1])
 
-    assert hold(citizen, demo, starts[2])["errors"] == [{"code": "TOO_MANY_HOLDS", "field": "start"}]
+    assert hold(citizen, demo, starts[2])["errors"] == [
+        {"code": "TOO_MANY_HOLDS", "field": "start"}
+    ]
     assert hold(neighbour, demo, starts[2])["errors"] == []  # another address: its own cap
 
     release = {"input": {"hold": first["hold"]["id"], "secret": first["holdSecret"]}}
@@ -229,8 +227,7 @@ def test_too_many_requests_get_http_429_with_retry_after(demo, settings):
     flood = Client(REMOTE_ADDR="203.0.113.50")
     body = '{"query": "{ __typename }"}'
     statuses = [
-        flood.post("/graphql", body, content_type="application/json").status_code
-        for _ in range(3)
+        flood.post("/graphql", body, content_type="application/json").status_code for _ in range(3)
     ]
     refused = flood.post("/graphql", body, content_type="application/json")
 

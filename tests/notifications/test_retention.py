@@ -147,7 +147,12 @@ def test_waitlist_entries_and_their_browsers_go_n_days_after_the_last_day(demo, 
     days = [day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)]
     for last_day in days:
         joined = join_waitlist(
-            gql, demo, last_day, last_day, name=f"Wer {'ABCDEFG'[last_day.weekday()]}", email=f"{last_day}@example.com"
+            gql,
+            demo,
+            last_day,
+            last_day,
+            name=f"Wer {'ABCDEFG'[last_day.weekday()]}",
+            email=f"{last_day}@example.com",
         )
         browser = push_service.browser(f"entry-{last_day}")
         subject = {"waitlistEntry": joined["entry"]["id"], "waitlistToken": joined["token"]}
