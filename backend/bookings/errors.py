@@ -58,6 +58,9 @@ class ErrorCode(StrEnum):
     # Proof of work for anonymous holds, bookings and waitlist joins (proof_of_work.py)
     PROOF_REQUIRED = "PROOF_REQUIRED"
     PROOF_INVALID = "PROOF_INVALID"  # wrong, expired, replayed or too easy for this network
+    TOO_MANY_HOLDS = "TOO_MANY_HOLDS"  # live holds per client/network (HOLD_MAX_LIVE_*)
+    TOO_MANY_BOOKINGS = "TOO_MANY_BOOKINGS"  # open bookings per e-mail/phone and service
+    SMS_COUNTRY_NOT_ALLOWED = "SMS_COUNTRY_NOT_ALLOWED"  # not in SMS_ALLOWED_COUNTRY_CODES
 
 
 class BookingError(Exception):

@@ -26,6 +26,11 @@ class Hold(models.Model):
     ends_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who made it (services/holds.py): only the holder of the secret may extend, release or
+    # book it; the live-hold cap counts per network and per client. Hashes only.
+    secret_hash = models.CharField(max_length=64, blank=True)
+    network_key = models.CharField(max_length=32, blank=True, db_index=True)
+    client_key = models.CharField(max_length=32, blank=True, db_index=True)
 
 
 class Booking(models.Model):

@@ -69,6 +69,18 @@ def hit(action: str, **keys: object) -> None:
         raise RateLimited(math.ceil(retry_after))
 
 
+def knock(action: str, request, **keys: object) -> None:
+    """hit() for one root field call of a request: counted per caller (caller_keys) and per
+    the extra keys (e.g. email=...). Refusals also count towards a burst alert."""
+    try:
+        hit(action, **caller_keys(request), **keys)
+    except RateLimited:
+        from .bursts import note_burst
+
+        note_burst("rate_limited", request)
+        raise
+
+
 def client_ip(request) -> str:
     """REMOTE_ADDR, or the right-most X-Forwarded-For address not in TRUSTED_PROXIES when the
     direct peer is a trusted proxy (settings.TRUSTED_PROXIES: env list of IPs/CIDRs)."""
@@ -118,6 +130,20 @@ def caller_keys(request) -> dict[str, Any]:
         "ip": client_network(client_ip(request)),
         "session": session.session_key if session is not None else None,
     }
+
+
+def count_in_window(name: str, value: str, window_seconds: int) -> int:
+    """Count one event in a fixed window of its own (no limit; e.g. burst detection) and
+    return the count so far in this window."""
+    storage = _limiter().storage
+    return storage.incr(f"COUNT/{name}/{_digest(name, value)}/{window_seconds}", window_seconds)
+
+
+def keyed_hash(value: str) -> str:
+    """A stable keyed hash (HMAC with SECRET_KEY) for storing who did something without
+    storing an address, session id or e-mail."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def retry_after_seconds(error: BookingError) -> int | None:

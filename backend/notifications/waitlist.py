@@ -203,7 +203,7 @@ def _offer(entry: WaitlistEntry, location: Location, start: datetime, now: datet
                 return _ENTRY_TAKEN
             hold = do_hold_slot(
                 str(entry.service_id), str(location.pk), start, SYSTEM, now, duration=expires - now
-            )
+            ).hold
             WaitlistEntry.objects.filter(pk=entry.pk).update(
                 offer_hold=hold,
                 offer_start=start,
@@ -326,6 +326,7 @@ def do_confirm_offer(
             language=entry.language,
             channel=entry.channel,
             hold_id=str(entry.offer_hold_id),
+            hold_verified=True,  # the entry's token was checked above
             source=Booking.Source.WEB,
         ),
         actor,

@@ -178,7 +178,7 @@ def test_simultaneous_joins_never_exceed_the_organizations_limit(_round, demo):
                 "location": str(demo.rathaus.pk),
                 "firstDay": DAY.isoformat(),
                 "lastDay": DAY.isoformat(),
-                "name": f"Person {n}",
+                "name": f"Person {'ABCDEFGHIJ'[n]}",
                 "email": f"p{n}@example.com",
             }
         }

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0004_idempotency_without_masked_token'),
+        ("bookings", "0005_hold_owner"),
     ]
 
     operations = [
