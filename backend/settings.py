@@ -244,7 +244,8 @@ REMINDER_CHANNEL = os.environ.get("REMINDER_CHANNEL", "email")  # email | sms | 
 ALLOW_CHANNEL_CHOICE = env_bool("ALLOW_CHANNEL_CHOICE", True)
 
 WAITLIST_ENABLED = env_bool("WAITLIST_ENABLED", True)
-WAITLIST_MAX_SIZE = env_int("WAITLIST_MAX_SIZE", 10)  # waiting per organization (or its own)
+# Confirmed entries waiting per service and location (organizations may set their own).
+WAITLIST_MAX_SIZE = env_int("WAITLIST_MAX_SIZE", 10)
 WAITLIST_OFFER_MINUTES = env_int("WAITLIST_OFFER_MINUTES", 30)
 
 DAILY_REPORT_ENABLED = env_bool("DAILY_REPORT_ENABLED", False)
@@ -302,3 +303,12 @@ LOGGING = {
         "huey": {"level": "WARNING"},
     },
 }
+
+# --- Anti-abuse: freed-slot cool-down and the waitlist ----------------------------------------
+# A freed place (cancellation, reschedule, released or expired hold) is offered to the
+# waitlist first and returns to public availability only after a random delay in this window
+# (ops/adr/0002-freed-slot-cooldown.md). MAX 0 disables the cool-down.
+FREED_SLOT_COOLDOWN_MIN_SECONDS = env_int("FREED_SLOT_COOLDOWN_MIN_SECONDS", 120)
+FREED_SLOT_COOLDOWN_MAX_SECONDS = env_int("FREED_SLOT_COOLDOWN_MAX_SECONDS", 900)
+# A waitlist entry counts only once its e-mail address is confirmed; until then it expires.
+WAITLIST_CONFIRM_HOURS = env_int("WAITLIST_CONFIRM_HOURS", 24)

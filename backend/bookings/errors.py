@@ -50,6 +50,8 @@ class ErrorCode(StrEnum):
     ALREADY_ON_WAITLIST = "ALREADY_ON_WAITLIST"
     OFFER_EXPIRED = "OFFER_EXPIRED"
     INVALID_PUSH_ENDPOINT = "INVALID_PUSH_ENDPOINT"  # not https on a public host
+    # Waitlist anti-abuse (double opt-in)
+    CONFIRMATION_EXPIRED = "CONFIRMATION_EXPIRED"  # the e-mail confirmation link ran out
 
 
 class BookingError(Exception):

@@ -45,6 +45,8 @@ const Q = {
   entry: `query Entry($entry: ID!, $token: String!) { waitlistEntry(entry: $entry, token: $token) { ${ENTRY} } }`,
   confirmOffer: `mutation ConfirmOffer($input: WaitlistEntryInput!, $lang: Language) {
     confirmWaitlistOffer(input: $input) { booking { ${BOOKING} } manageToken ${ERRORS} } }`,
+  confirmEmail: `mutation ConfirmWaitlistEmail($input: ConfirmWaitlistEmailInput!) {
+    confirmWaitlistEmail(input: $input) { entry { ${ENTRY} } ${ERRORS} } }`,
   leaveWaitlist: `mutation LeaveWaitlist($input: WaitlistEntryInput!) { leaveWaitlist(input: $input) { entry { ${ENTRY} } ${ERRORS} } }`,
   place: `query Place($service: ID!, $location: ID!, $withLocation: Boolean!, $lang: Language) {
     service(id: $service) { ${SERVICE} } location(id: $location) @include(if: $withLocation) { ${LOCATION} } }`,
@@ -89,6 +91,7 @@ export function createApi({ anonymous = false } = {}) {
     joinWaitlist: async (input) => (await run(Q.joinWaitlist, { input })).joinWaitlist,
     waitlistEntry: async (entry, token) => (await run(Q.entry, { entry, token })).waitlistEntry,
     confirmOffer: async (entry, token) => (await run(Q.confirmOffer, { input: { entry, token }, lang: lang() })).confirmWaitlistOffer,
+    confirmWaitlistEmail: async (entry, token, confirmation) => (await run(Q.confirmEmail, { input: { entry, token, confirmation } })).confirmWaitlistEmail,
     leaveWaitlist: async (entry, token) => (await run(Q.leaveWaitlist, { input: { entry, token } })).leaveWaitlist,
     /** A service and (unless null) a location by id, names in the page language. */
     place: async (service, location) => {

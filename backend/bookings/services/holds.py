@@ -20,7 +20,7 @@ from backend.accounts.actors import Actor
 from .. import capacity
 from ..availability import check_bookable_start
 from ..errors import BookingError, ErrorCode
-from ..models import Claim, Hold
+from ..models import Hold
 from ..policy import policy_for
 from .lookup import get_offered_service, parse_uuid
 from .transactions import write_transaction
@@ -33,9 +33,11 @@ def do_hold_slot(
     actor: Actor,
     now: datetime | None = None,
     duration: timedelta | None = None,
+    reclaim_freed: bool = False,
 ) -> Hold:
     """Reserve one unit of capacity at `start` until the organization's hold time (or
-    `duration`, e.g. a waitlist offer's) runs out."""
+    `duration`, e.g. a waitlist offer's) runs out. `reclaim_freed` is for waitlist offers
+    only: they may take a freed place still in its cool-down (capacity.py)."""
     now = now or timezone.now()
     service, location = get_offered_service(service_id, location_id)
     if not actor.may_act_in(service.organization_id):
@@ -49,7 +51,7 @@ def do_hold_slot(
             ends_at=start + timedelta(minutes=service.duration_minutes),
             expires_at=now + (duration or policy_for(service).hold_duration),
         )
-        capacity.take(service, location, start, plan, hold, now)
+        capacity.take(service, location, start, plan, hold, now, reclaim_freed=reclaim_freed)
     return hold
 
 
@@ -105,8 +107,8 @@ def do_extend_hold(hold_id: str, actor: Actor, now: datetime | None = None) -> H
             )
         until = check_extendable(hold, now)
         # The hold's claims carry its expiry (capacity.py deletes expired ones before taking):
-        # both move together, and only while the claims are still unexpired.
-        if not Claim.objects.filter(hold=hold, expires_at__gt=now).update(expires_at=until):
+        # both move together, and only while the hold is still unexpired.
+        if not capacity.extend_hold(hold, until, now):
             raise BookingError(
                 ErrorCode.HOLD_EXPIRED, "This reservation has run out; choose a time again.", "hold"
             )
