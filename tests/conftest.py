@@ -119,3 +119,11 @@ def _jobs_run_immediately():
     HUEY.immediate = True
     yield
     HUEY.immediate = False
+
+
+@pytest.fixture
+def no_cooldown(settings):
+    """Freed places return to public availability at once: for tests about something else
+    than the freed-slot cool-down (ops/adr/0002-freed-slot-cooldown.md), which is on by
+    default."""
+    settings.FREED_SLOT_COOLDOWN_MAX_SECONDS = 0
