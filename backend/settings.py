@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "backend.accounts.middleware.BearerTokenMiddleware",
+    # After the bearer token (integrations are counted per token, on the fields).
+    "backend.core.request_limits.GraphQLRequestRateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -304,10 +306,80 @@ LOGGING = {
     },
 }
 
+# --- Anti-abuse: rate limits (backend/core/ratelimit.py) -------------------------------------
+# "<action>.<dimension>": "<rates>" in the notation of the `limits` package ("10/minute",
+# "3/hour;10/day": every rate must hold). Each is overridable by RATE_LIMIT_<ACTION>_<DIM>,
+# e.g. RATE_LIMIT_HOLDSLOT_IP=20/hour. Dimensions: ip (the client, IPv6 per /64), token
+# (an integration's API token: its own, higher limits and no IP limit), session, email, phone.
+RATE_LIMIT_DEFAULTS = {
+    "request.ip": "300/minute",  # whole /graphql requests (HTTP 429 + Retry-After)
+    "availability.ip": "120/minute;2000/hour",  # availableDays / availableSlots
+    "availability.session": "120/minute;2000/hour",
+    "availability.token": "1200/minute",
+    "holdSlot.ip": "10/minute;30/hour",
+    "holdSlot.session": "30/hour",
+    "holdSlot.token": "600/minute",
+    "extendHold.ip": "30/hour",
+    "extendHold.session": "30/hour",
+    "extendHold.token": "600/minute",
+    "releaseHold.ip": "60/hour",
+    "releaseHold.session": "60/hour",
+    "releaseHold.token": "600/minute",
+    "bookAppointment.ip": "3/hour;10/day",
+    "bookAppointment.session": "3/hour;10/day",
+    "bookAppointment.token": "300/minute",
+    "bookAppointment.email": "3/day",
+    "bookAppointment.phone": "3/day",
+    "booking.ip": "30/hour;100/day",  # a booking looked up by code and token (brute force)
+    "booking.session": "30/hour;100/day",
+    "booking.token": "600/minute",
+    "manageBooking.ip": "30/hour;100/day",  # cancel / reschedule / change by code and token
+    "manageBooking.session": "30/hour;100/day",
+    "manageBooking.token": "600/minute",
+    "pushSubscribe.ip": "20/hour",
+    "pushSubscribe.session": "20/hour",
+    "pushSubscribe.token": "600/minute",
+    # joinWaitlist: each join sends a confirmation e-mail (double opt-in), so per address too.
+    "joinWaitlist.ip": "5/hour;20/day",
+    "joinWaitlist.session": "5/hour;20/day",
+    "joinWaitlist.token": "300/minute",
+    "joinWaitlist.email": "3/day",
+    # Messages, not requests: over these the booking still succeeds, the message is dropped.
+    "confirmation.email": "5/day",  # booking confirmations per recipient
+    "confirmation.phone": "3/day",
+    "sms.phone": "10/day",  # every SMS to one number (SMS pumping)
+}
+RATE_LIMITS = {
+    key: os.environ.get("RATE_LIMIT_" + key.upper().replace(".", "_"), default)
+    for key, default in RATE_LIMIT_DEFAULTS.items()
+}
+# Counters in Redis when REDIS_URL is set, else in the database (every process sees them).
+# Tests give each test its own prefix.
+RATE_LIMIT_KEY_PREFIX = os.environ.get("RATE_LIMIT_KEY_PREFIX", "vorzimmer-rl")
+# Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs); nobody else's is.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+# --- Anti-abuse: holds and per-person caps (backend/bookings/services/holds.py, booking.py) --
+HOLD_MAX_LIVE_PER_CLIENT = env_int("HOLD_MAX_LIVE_PER_CLIENT", 2)  # per network and per session
+HOLD_MAX_LIVE_PER_TOKEN = env_int("HOLD_MAX_LIVE_PER_TOKEN", 100)  # an integration's own cap
+HOLD_EXTEND_WINDOW_SECONDS = env_int("HOLD_EXTEND_WINDOW_SECONDS", 150)  # page offers at 120 s
+HOLD_MAX_LIFETIME_MINUTES = env_int("HOLD_MAX_LIFETIME_MINUTES", 30)
+# Open (future, confirmed) bookings per e-mail and per phone, per organization and service.
+BOOKING_MAX_OPEN_PER_CONTACT = env_int("BOOKING_MAX_OPEN_PER_CONTACT", 2)
+SMS_ALLOWED_COUNTRY_CODES = env_list("SMS_ALLOWED_COUNTRY_CODES", "+49,+43,+41")
+
+# --- Anti-abuse: staff alerting (backend/core/bursts.py) --------------------------------------
+# A network (IPv4 /24, IPv6 /48) making this many holds + bookings, or hitting rate limits this
+# often, within the window gets one "security.burst" audit entry per window.
+SECURITY_BURST_WINDOW_MINUTES = env_int("SECURITY_BURST_WINDOW_MINUTES", 10)
+SECURITY_BURST_BOOKINGS = env_int("SECURITY_BURST_BOOKINGS", 20)
+SECURITY_BURST_LIMIT_HITS = env_int("SECURITY_BURST_LIMIT_HITS", 20)
+SECURITY_ALERT_EMAIL = os.environ.get("SECURITY_ALERT_EMAIL", "")  # also mailed here when set
+
 # --- Anti-abuse: freed-slot cool-down and the waitlist ----------------------------------------
 # A freed place (cancellation, reschedule, released or expired hold) is offered to the
 # waitlist first and returns to public availability only after a random delay in this window
-# (ops/adr/0002-freed-slot-cooldown.md). MAX 0 disables the cool-down.
+# (ops/adr/0003-freed-slot-cooldown.md). MAX 0 disables the cool-down.
 FREED_SLOT_COOLDOWN_MIN_SECONDS = env_int("FREED_SLOT_COOLDOWN_MIN_SECONDS", 120)
 FREED_SLOT_COOLDOWN_MAX_SECONDS = env_int("FREED_SLOT_COOLDOWN_MAX_SECONDS", 900)
 # A waitlist entry counts only once its e-mail address is confirmed; until then it expires.

@@ -29,11 +29,23 @@ class UserError:
     field: str | None = strawberry.field(
         description="The input field the error is about, when there is one."
     )
+    retry_after_seconds: int | None = strawberry.field(
+        default=None,
+        description="With RATE_LIMITED: whole seconds until the next attempt may pass.",
+    )
 
 
 def user_errors(error: BookingError) -> list[UserError]:
     errors = error.errors if isinstance(error, BookingErrors) else [error]
-    return [UserError(code=e.code, message=e.message, field=e.field) for e in errors]
+    return [
+        UserError(
+            code=e.code,
+            message=e.message,
+            field=e.field,
+            retry_after_seconds=getattr(e, "retry_after", None),
+        )
+        for e in errors
+    ]
 
 
 class PublicError(GraphQLError):
@@ -44,7 +56,10 @@ class PublicError(GraphQLError):
 
 
 def as_public_error(exc: BookingError) -> PublicError:
-    return PublicError(exc.message, str(exc.code))
+    error = PublicError(exc.message, str(exc.code))
+    if (retry_after := getattr(exc, "retry_after", None)) is not None:
+        error.extensions = {**(error.extensions or {}), "retryAfterSeconds": retry_after}
+    return error
 
 
 def forbidden(exc: PermissionDenied | None = None) -> PublicError:

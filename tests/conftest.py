@@ -121,9 +121,39 @@ def _jobs_run_immediately():
     HUEY.immediate = False
 
 
+GENEROUS_RATE = "100000/minute"
+GENEROUS_CAP = 10_000
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits(request, settings):
+    """Rate-limit counters never leak between tests: each test counts under its own key
+    prefix (Redis), and the database store rolls back with the test. Tests that are not about
+    abuse get limits that ordinary use of the API in a test cannot reach (many of them hold
+    and book a dozen times from 127.0.0.1 with one address); tests marked `rate_limits` keep
+    the defaults."""
+    import uuid
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.RATE_LIMIT_KEY_PREFIX = prefix
+    if request.node.get_closest_marker("rate_limits") is None:
+        settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, GENEROUS_RATE)
+        settings.HOLD_MAX_LIVE_PER_CLIENT = GENEROUS_CAP
+        settings.BOOKING_MAX_OPEN_PER_CONTACT = GENEROUS_CAP
+    yield
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
 @pytest.fixture
 def no_cooldown(settings):
     """Freed places return to public availability at once: for tests about something else
-    than the freed-slot cool-down (ops/adr/0002-freed-slot-cooldown.md), which is on by
+    than the freed-slot cool-down (ops/adr/0003-freed-slot-cooldown.md), which is on by
     default."""
     settings.FREED_SLOT_COOLDOWN_MAX_SECONDS = 0

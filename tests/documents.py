@@ -14,7 +14,7 @@ query Slots($service: ID!, $location: ID!, $date: Date!) {
 
 HOLD_SLOT = """
 mutation Hold($input: HoldSlotInput!) {
-  holdSlot(input: $input) { hold { id start end expiresAt } errors { code field } }
+  holdSlot(input: $input) { hold { id start end expiresAt } holdSecret errors { code field } }
 }"""
 
 RELEASE_HOLD = """

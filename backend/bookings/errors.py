@@ -50,6 +50,11 @@ class ErrorCode(StrEnum):
     ALREADY_ON_WAITLIST = "ALREADY_ON_WAITLIST"
     OFFER_EXPIRED = "OFFER_EXPIRED"
     INVALID_PUSH_ENDPOINT = "INVALID_PUSH_ENDPOINT"  # not https on a public host
+    # Anti-abuse: rate limits, hold ownership, per-person caps (backend/core/ratelimit.py)
+    RATE_LIMITED = "RATE_LIMITED"  # too many attempts; retry after retryAfterSeconds
+    TOO_MANY_HOLDS = "TOO_MANY_HOLDS"  # live holds per client/network (HOLD_MAX_LIVE_*)
+    TOO_MANY_BOOKINGS = "TOO_MANY_BOOKINGS"  # open bookings per e-mail/phone and service
+    SMS_COUNTRY_NOT_ALLOWED = "SMS_COUNTRY_NOT_ALLOWED"  # not in SMS_ALLOWED_COUNTRY_CODES
     # Waitlist anti-abuse (double opt-in)
     CONFIRMATION_EXPIRED = "CONFIRMATION_EXPIRED"  # the e-mail confirmation link ran out
 

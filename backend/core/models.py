@@ -30,3 +30,12 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit entries are immutable.")
+
+
+class RateLimitCounter(models.Model):
+    """One fixed-window counter of backend.core.ratelimit on the embedded default (with
+    REDIS_URL the counters live in Redis). The bucket is a hash, never an address or e-mail."""
+
+    bucket = models.CharField(max_length=200, primary_key=True)
+    hits = models.PositiveIntegerField()
+    expires_at = models.FloatField(db_index=True)  # epoch seconds; the window ends then

@@ -42,6 +42,7 @@ from backend.bookings.services.transactions import write_transaction
 from backend.bookings.tokens import manage_token, new_salt
 from backend.catalog.models import Location, Organization
 from backend.core.audit import log_action
+from backend.core.ratelimit import hit
 
 from . import messages
 from .catalog import text
@@ -154,6 +155,10 @@ def do_join_waitlist(
     if not settings.WAITLIST_ENABLED:
         raise BookingError(ErrorCode.WAITLIST_DISABLED, "There is no waitlist here.")
     contact = check_contact(name, email, phone, language, channel)
+    if actor.kind != "staff":
+        # Each join mails the address (double opt-in): counted per address, before the
+        # write transaction, so a refused attempt still counts (backend/core/ratelimit.py).
+        hit("joinWaitlist", email=contact.email.lower())
     service = get_service(service_id)
     location: Location | None = None
     if location_id:
@@ -252,7 +257,7 @@ def _offer(entry: WaitlistEntry, location: Location, start: datetime, now: datet
                 now,
                 duration=expires - now,
                 reclaim_freed=True,
-            )
+            ).hold
             WaitlistEntry.objects.filter(pk=entry.pk).update(
                 offer_hold=hold,
                 offer_start=start,
@@ -375,6 +380,7 @@ def do_confirm_offer(
             language=entry.language,
             channel=entry.channel,
             hold_id=str(entry.offer_hold_id),
+            hold_verified=True,  # the entry's token was checked above
             source=Booking.Source.WEB,
         ),
         actor,

@@ -10,6 +10,8 @@ from backend.bookings.errors import BookingError
 from backend.bookings.models import Booking as BookingModel
 from backend.bookings.services.booking import BookingRequest, do_book_appointment
 from backend.bookings.services.language import do_set_booking_language
+from backend.core.bursts import note_burst
+from backend.core.ratelimit import knock
 
 from ..args import described_input
 from ..context import actor_of, aware
@@ -49,8 +51,9 @@ class BookingMutation:
     def book_appointment(
         self, info: Info, input: Annotated[BookAppointmentInput, described_input("Who books what.")]
     ) -> BookAppointmentPayload:
-        actor = actor_of(info)
+        actor, request = actor_of(info), info.context.request
         try:
+            knock("bookAppointment", request)
             result = do_book_appointment(
                 BookingRequest(
                     name=input.name,
@@ -59,6 +62,7 @@ class BookingMutation:
                     language=input.language.value if input.language else None,
                     channel=input.channel.value if input.channel else None,
                     hold_id=input.hold,
+                    hold_secret=input.hold_secret,
                     service_id=input.service,
                     location_id=input.location,
                     start=aware(input.start, "start") if input.start else None,
@@ -75,6 +79,8 @@ class BookingMutation:
                 replayed=False,
                 errors=user_errors(exc),
             )
+        if not result.replayed:
+            note_burst("bookings", request)
         code, token = result.booking.code, result.manage_token
         manage_url = info.context.request.build_absolute_uri(f"/manage/{code}") + f"#{token}"
         return BookAppointmentPayload(
@@ -96,6 +102,7 @@ class BookingMutation:
         input: Annotated[SetBookingLanguageInput, described_input("The booking and language.")],
     ) -> BookingPayload:
         try:
+            knock("manageBooking", info.context.request)
             booking = do_set_booking_language(
                 input.code, input.token, input.language.value, actor_of(info)
             )

@@ -7,11 +7,13 @@ from strawberry.types import Info
 
 from backend.bookings.errors import BookingError
 from backend.bookings.services.holds import (
-    MAX_HOLD_EXTENSIONS,
+    HoldOwner,
     do_extend_hold,
     do_hold_slot,
     do_release_hold,
 )
+from backend.core.bursts import note_burst
+from backend.core.ratelimit import knock
 
 from ..args import described_input
 from ..context import actor_of, aware
@@ -23,8 +25,10 @@ from .payloads import HoldSlotPayload, ReleaseHoldPayload
 
 @strawberry.input(description="Which hold needs more time.")
 class ExtendHoldInput:
-    hold: strawberry.ID = strawberry.field(
-        description="The hold's id from holdSlot (its only key: keep it to yourself)."
+    hold: strawberry.ID = strawberry.field(description="The hold's id from holdSlot.")
+    secret: str | None = strawberry.field(
+        default=None,
+        description="The holdSecret from holdSlot; without the right one HOLD_NOT_FOUND.",
     )
 
 
@@ -40,41 +44,51 @@ class ExtendHoldPayload:
 class HoldMutation:
     @strawberry.mutation(
         description="Reserve a slot for a few minutes while the citizen types. "
-        "A hold takes capacity and expires by itself."
+        "A hold takes capacity and expires by itself. Returns the hold's secret once. "
+        "A client holds at most a few slots at a time (TOO_MANY_HOLDS)."
     )
     def hold_slot(
         self, info: Info, input: Annotated[HoldSlotInput, described_input("The slot.")]
     ) -> HoldSlotPayload:
+        request, actor = info.context.request, actor_of(info)
         try:
-            hold = do_hold_slot(
-                input.service, input.location, aware(input.start, "start"), actor_of(info)
+            knock("holdSlot", request)
+            held = do_hold_slot(
+                input.service,
+                input.location,
+                aware(input.start, "start"),
+                actor,
+                owner=HoldOwner.of(request, actor),
             )
         except BookingError as exc:
             return HoldSlotPayload(hold=None, errors=user_errors(exc))
-        return HoldSlotPayload(hold=Hold(_model=hold), errors=[])
+        note_burst("bookings", request)
+        return HoldSlotPayload(hold=Hold(_model=held.hold), hold_secret=held.secret, errors=[])
 
-    @strawberry.mutation(description="Give a hold back before it expires.")
+    @strawberry.mutation(description="Give a hold back before it expires (needs its secret).")
     def release_hold(
         self, info: Info, input: Annotated[ReleaseHoldInput, described_input("The hold.")]
     ) -> ReleaseHoldPayload:
         try:
-            do_release_hold(input.hold, actor_of(info))
+            knock("releaseHold", info.context.request)
+            do_release_hold(input.hold, input.secret, actor_of(info))
         except BookingError as exc:
             return ReleaseHoldPayload(released=False, errors=user_errors(exc))
         return ReleaseHoldPayload(released=True, errors=[])
 
     @strawberry.mutation(
-        description="More time for a hold that has not run out yet (WCAG 2.2.1): it then "
-        "runs the organization's hold time from now. A hold lives at most "
-        f"{MAX_HOLD_EXTENSIONS + 1} hold times from when it was taken (so it can be extended "
-        "at least ten times), never past the slot's start; beyond that "
-        "HOLD_EXTENSION_LIMIT. An expired hold gives HOLD_EXPIRED."
+        description="More time for a hold that has not run out yet (WCAG 2.2.1), in its last "
+        "minutes (HOLD_EXTEND_WINDOW_SECONDS; needs its secret): it then runs the "
+        "organization's hold time from now. A hold lives at most HOLD_MAX_LIFETIME_MINUTES "
+        "from when it was taken, never past the slot's start; beyond that, or earlier than "
+        "its last minutes, HOLD_EXTENSION_LIMIT. An expired hold gives HOLD_EXPIRED."
     )
     def extend_hold(
         self, info: Info, input: Annotated[ExtendHoldInput, described_input("The hold.")]
     ) -> ExtendHoldPayload:
         try:
-            hold = do_extend_hold(input.hold, actor_of(info))
+            knock("extendHold", info.context.request)
+            hold = do_extend_hold(input.hold, input.secret, actor_of(info))
         except BookingError as exc:
             return ExtendHoldPayload(hold=None, errors=user_errors(exc))
         return ExtendHoldPayload(hold=Hold(_model=hold), errors=[])

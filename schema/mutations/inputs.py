@@ -17,6 +17,10 @@ class HoldSlotInput:
 @strawberry.input(description="Which hold to give back.")
 class ReleaseHoldInput:
     hold: strawberry.ID = strawberry.field(description="The hold's id.")
+    secret: str | None = strawberry.field(
+        default=None,
+        description="The holdSecret from holdSlot; without the right one HOLD_NOT_FOUND.",
+    )
 
 
 @strawberry.input(description="Book from a hold, or directly by service, location and start.")
@@ -32,6 +36,11 @@ class BookAppointmentInput:
     )
     hold: strawberry.ID | None = strawberry.field(
         default=None, description="A hold from holdSlot; then service/location/start are ignored."
+    )
+    hold_secret: str | None = strawberry.field(
+        default=None,
+        description="With `hold`: the holdSecret from holdSlot; without the right one "
+        "HOLD_NOT_FOUND.",
     )
     service: strawberry.ID | None = strawberry.field(default=None, description="Service id.")
     location: strawberry.ID | None = strawberry.field(default=None, description="Location id.")

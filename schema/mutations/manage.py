@@ -9,6 +9,7 @@ from strawberry.types import Info
 from backend.bookings.errors import BookingError
 from backend.bookings.services.manage import do_cancel_booking, do_reschedule_booking
 from backend.bookings.services.staff import do_staff_cancel_booking
+from backend.core.ratelimit import knock
 
 from ..args import described_input
 from ..context import actor_of, aware
@@ -18,8 +19,11 @@ from .inputs import ManageBookingInput, RescheduleBookingInput, StaffCancelBooki
 from .payloads import BookingPayload
 
 
-def _payload(change) -> BookingPayload:
+def _payload(change, info: Info | None = None) -> BookingPayload:
+    """`info`: a citizen's change by code and token, rate-limited against guessing."""
     try:
+        if info is not None:
+            knock("manageBooking", info.context.request)
         return BookingPayload(booking=Booking(_model=change()), errors=[])
     except BookingError as exc:
         return BookingPayload(booking=None, errors=user_errors(exc))
@@ -34,7 +38,7 @@ class ManageMutation:
     def cancel_booking(
         self, info: Info, input: Annotated[ManageBookingInput, described_input("The booking.")]
     ) -> BookingPayload:
-        return _payload(lambda: do_cancel_booking(input.code, input.token, actor_of(info)))
+        return _payload(lambda: do_cancel_booking(input.code, input.token, actor_of(info)), info)
 
     @strawberry.mutation(
         description="Move to another start, until the cancellation deadline. "
@@ -48,7 +52,8 @@ class ManageMutation:
         return _payload(
             lambda: do_reschedule_booking(
                 input.code, input.token, aware(input.new_start, "newStart"), actor_of(info)
-            )
+            ),
+            info,
         )
 
     @strawberry.mutation(

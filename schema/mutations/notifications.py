@@ -8,6 +8,7 @@ from strawberry.types import Info
 
 from backend.bookings.errors import BookingError
 from backend.bookings.services.manage import access_booking
+from backend.core.ratelimit import knock
 from backend.notifications.subscriptions import do_subscribe_push
 from backend.notifications.waitlist import (
     access_entry,
@@ -142,6 +143,7 @@ class NotificationMutation:
         self, info: Info, input: Annotated[JoinWaitlistInput, Input("Who waits for what.")]
     ) -> JoinWaitlistPayload:
         try:
+            knock("joinWaitlist", info.context.request)
             joined = do_join_waitlist(
                 input.service,
                 input.location,
@@ -222,11 +224,12 @@ class NotificationMutation:
         "browsers per subject; a sixth replaces the oldest."
     )
     def subscribe_push(
-        self, input: Annotated[PushSubscriptionInput, Input("The subscription.")]
+        self, info: Info, input: Annotated[PushSubscriptionInput, Input("The subscription.")]
     ) -> SubscribePushPayload:
         language = input.language.value if input.language else None
         keys = (input.endpoint, input.p256dh, input.auth, language)
         try:
+            knock("pushSubscribe", info.context.request)
             if input.booking_code:
                 booking = access_booking(input.booking_code, input.booking_token or "")
                 do_subscribe_push(*keys, booking=booking)

@@ -9,6 +9,11 @@ from ..types.booking import Booking, Hold
 @strawberry.type(description="Result of holdSlot.")
 class HoldSlotPayload:
     hold: Hold | None = strawberry.field(description="The hold, unless there are errors.")
+    hold_secret: str | None = strawberry.field(
+        default=None,
+        description="The hold's secret, shown only here: extendHold, releaseHold and "
+        "bookAppointment from this hold need it. Keep it in memory, not in storage.",
+    )
     errors: list[UserError] = strawberry.field(description="Why nothing was held.")
 
 

@@ -5,11 +5,13 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import strawberry
+from strawberry.types import Info
 
 from backend.availability.engine import Slot as SlotData
 from backend.bookings import availability
 from backend.bookings.errors import BookingError
 from backend.bookings.services.lookup import get_offered_service, get_service
+from backend.core.ratelimit import knock
 
 from ..args import LocalDate, LocationId, ServiceId
 from ..errors import as_public_error
@@ -42,6 +44,7 @@ class AvailabilityQuery:
     )
     def available_days(
         self,
+        info: Info,
         service: ServiceId,
         location: LocationId,
         from_: Annotated[
@@ -52,15 +55,17 @@ class AvailabilityQuery:
         ],
     ) -> list[datetime.date]:
         try:
+            knock("availability", info.context.request)
             return availability.available_days(*get_offered_service(service, location), from_, to)
         except BookingError as exc:
             raise as_public_error(exc) from exc
 
     @strawberry.field(description="Free start times on one local day, with remaining capacity.")
     def available_slots(
-        self, service: ServiceId, location: LocationId, date: LocalDate
+        self, info: Info, service: ServiceId, location: LocationId, date: LocalDate
     ) -> list[Slot]:
         try:
+            knock("availability", info.context.request)
             offered, place = get_offered_service(service, location)
             slots = availability.available_slots(offered, place, date)
         except BookingError as exc:
@@ -72,8 +77,11 @@ class AvailabilityQuery:
         description="Every location offering the service with its earliest free slot, "
         "soonest first: for 'any location'."
     )
-    def soonest_availability(self, service: ServiceId) -> list[LocationAvailability]:
+    def soonest_availability(
+        self, info: Info, service: ServiceId
+    ) -> list[LocationAvailability]:
         try:
+            knock("availability", info.context.request)
             offered = get_service(service)
         except BookingError as exc:
             raise as_public_error(exc) from exc

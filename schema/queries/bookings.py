@@ -9,6 +9,7 @@ from strawberry.types import Info
 from backend.bookings.errors import BookingError
 from backend.bookings.services.manage import access_booking
 from backend.bookings.services.staff import MAX_PAGE, access_location_bookings
+from backend.core.ratelimit import RateLimited, knock
 
 from ..args import BookingCode, LocalDate, LocationId, ManageToken
 from ..context import actor_of
@@ -21,11 +22,14 @@ from ..types.booking import Booking, BookingPage
 class BookingQuery:
     @strawberry.field(
         description="A booking by its code and the secret token from its link; "
-        "null when they do not match."
+        "null when they do not match. Rate-limited per client (RATE_LIMITED)."
     )
-    def booking(self, code: BookingCode, token: ManageToken) -> Booking | None:
+    def booking(self, info: Info, code: BookingCode, token: ManageToken) -> Booking | None:
         try:
+            knock("booking", info.context.request)
             return Booking(_model=access_booking(code, token))
+        except RateLimited as exc:
+            raise as_public_error(exc) from exc
         except BookingError:
             return None
 

@@ -98,7 +98,9 @@ def test_hold_takes_capacity_and_booking_from_it_keeps_the_seat(gql, demo):
     other = book(gql, demo.kfz, demo.rathaus, start)
     assert other["errors"] == [{"code": "SLOT_TAKEN", "field": "start"}]
 
-    result = gql.data(BOOK, {"input": {**CITIZEN, "hold": held["hold"]["id"]}})["bookAppointment"]
+    result = gql.data(
+        BOOK, {"input": {**CITIZEN, "hold": held["hold"]["id"], "holdSecret": held["holdSecret"]}}
+    )["bookAppointment"]
 
     assert result["errors"] == []
     assert result["booking"]["start"] == start
@@ -112,14 +114,16 @@ def test_expired_hold_frees_the_slot_and_cannot_book_once_taken(gql, demo):
     held = gql.data(
         HOLD_SLOT,
         {"input": {"service": str(demo.kfz.pk), "location": str(demo.rathaus.pk), "start": start}},
-    )["holdSlot"]["hold"]
+    )["holdSlot"]
     Hold.objects.update(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
     Claim.objects.update(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
 
     assert remaining_at(gql, demo.kfz, demo.rathaus, day, start) == 1
     assert book(gql, demo.kfz, demo.rathaus, start)["errors"] == []
 
-    late = gql.data(BOOK, {"input": {**CITIZEN, "hold": held["id"]}})["bookAppointment"]
+    late = gql.data(
+        BOOK, {"input": {**CITIZEN, "hold": held["hold"]["id"], "holdSecret": held["holdSecret"]}}
+    )["bookAppointment"]
     assert late["errors"] == [{"code": "HOLD_EXPIRED", "field": "hold"}]
     assert Booking.objects.count() == 1
 
@@ -130,10 +134,12 @@ def test_expired_hold_still_books_while_the_slot_is_free(gql, demo):
     held = gql.data(
         HOLD_SLOT,
         {"input": {"service": str(demo.kfz.pk), "location": str(demo.rathaus.pk), "start": start}},
-    )["holdSlot"]["hold"]
+    )["holdSlot"]
     Claim.objects.update(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
 
-    result = gql.data(BOOK, {"input": {**CITIZEN, "hold": held["id"]}})["bookAppointment"]
+    result = gql.data(
+        BOOK, {"input": {**CITIZEN, "hold": held["hold"]["id"], "holdSecret": held["holdSecret"]}}
+    )["bookAppointment"]
 
     assert result["errors"] == []
     assert remaining_at(gql, demo.kfz, demo.rathaus, day, start) == 0
@@ -148,13 +154,14 @@ def test_release_hold_gives_the_slot_back(gql, demo):
     held = gql.data(
         HOLD_SLOT,
         {"input": {"service": str(demo.kfz.pk), "location": str(demo.rathaus.pk), "start": start}},
-    )["holdSlot"]["hold"]
-    assert gql.data(RELEASE_HOLD, {"input": {"hold": held["id"]}})["releaseHold"] == {
+    )["holdSlot"]
+    release = {"input": {"hold": held["hold"]["id"], "secret": held["holdSecret"]}}
+    assert gql.data(RELEASE_HOLD, release)["releaseHold"] == {
         "released": True,
         "errors": [],
     }
     assert remaining_at(gql, demo.kfz, demo.rathaus, day, start) == 1
-    assert gql.data(RELEASE_HOLD, {"input": {"hold": held["id"]}})["releaseHold"] == {
+    assert gql.data(RELEASE_HOLD, release)["releaseHold"] == {
         "released": False,
         "errors": [{"code": "HOLD_NOT_FOUND", "field": "hold"}],
     }
@@ -349,8 +356,15 @@ def test_a_retry_after_a_lost_response_replays_a_booking_made_from_a_hold(gql, d
     hold = gql.data(
         HOLD_SLOT,
         {"input": {"service": str(demo.kfz.pk), "location": str(demo.rathaus.pk), "start": start}},
-    )["holdSlot"]["hold"]
-    request = {"input": {**CITIZEN, "hold": hold["id"], "idempotencyKey": "lost-1234-resp"}}
+    )["holdSlot"]
+    request = {
+        "input": {
+            **CITIZEN,
+            "hold": hold["hold"]["id"],
+            "holdSecret": hold["holdSecret"],
+            "idempotencyKey": "lost-1234-resp",
+        }
+    }
     first = gql.data(BOOK, request)["bookAppointment"]  # the response is "lost"
     retry = gql.data(BOOK, request)["bookAppointment"]  # the hold is gone by now
 

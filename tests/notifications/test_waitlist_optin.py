@@ -143,3 +143,40 @@ def test_the_last_day_is_at_most_the_booking_horizon(gql, demo):
     }
     assert not WaitlistEntry.objects.exists()
     assert join_waitlist(gql, demo, DAY, horizon)["errors"] == []
+
+
+JOIN_LIMITED = """
+mutation Join($input: JoinWaitlistInput!) {
+  joinWaitlist(input: $input) { entry { status } errors { code field retryAfterSeconds } }
+}"""
+
+
+@pytest.mark.django_db
+@pytest.mark.rate_limits
+def test_joins_are_rate_limited_per_address_and_per_network(gql, demo):
+    def join(email: str) -> dict:
+        variables = {
+            "input": {
+                "service": str(demo.kfz.pk),
+                "location": str(demo.rathaus.pk),
+                "firstDay": DAY.isoformat(),
+                "lastDay": DAY.isoformat(),
+                "name": "Wanda Warteliste",
+                "email": email,
+            }
+        }
+        return gql.data(JOIN_LIMITED, variables)["joinWaitlist"]
+
+    joined = {"entry": {"status": "pending"}, "errors": []}
+    for _ in range(3):  # RATE_LIMIT_JOINWAITLIST_EMAIL: 3/day
+        assert join("wanda@example.com") == joined
+    refused = join("WANDA@example.com")
+    assert refused["entry"] is None
+    [error] = refused["errors"]
+    assert (error["code"], error["field"]) == ("RATE_LIMITED", None)
+    assert 0 < error["retryAfterSeconds"] <= 24 * 3600
+
+    assert join("otto@example.com") == joined  # the network's 5th join this hour
+    [error] = join("erna@example.com")["errors"]  # RATE_LIMIT_JOINWAITLIST_IP: 5/hour
+    assert error["code"] == "RATE_LIMITED" and 0 < error["retryAfterSeconds"] <= 3600
+    assert WaitlistEntry.objects.count() == 4

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from backend.accounts.actors import Actor
 from backend.accounts.tokens import hash_secret
 from backend.core.audit import log_action
 from backend.core.events import emit
+from backend.core.ratelimit import hit
 
 from .. import capacity, idempotency
 from ..availability import check_bookable_start
@@ -21,6 +23,7 @@ from ..contact import Contact, check_contact
 from ..errors import BookingError, ErrorCode
 from ..models import Booking, Hold, IdempotencyRecord
 from ..tokens import manage_token, new_salt
+from .holds import hold_not_found, owns, serialize_on
 from .lookup import get_offered_service, parse_uuid
 from .transactions import write_transaction
 
@@ -33,6 +36,9 @@ class BookingRequest:
     language: str | None = None
     channel: str | None = None
     hold_id: str | None = None
+    hold_secret: str | None = None
+    # The caller proved its right to the hold another way (a waitlist entry's token).
+    hold_verified: bool = False
     service_id: str | None = None
     location_id: str | None = None
     start: datetime | None = None
@@ -59,6 +65,10 @@ def do_book_appointment(
     contact = check_contact(
         request.name, request.email, request.phone, request.language, request.channel
     )
+    if actor.kind != "staff":
+        # Per person, whatever the address: counted before the write transaction, so a
+        # refused attempt still counts (backend/core/ratelimit.py).
+        hit("bookAppointment", email=_alias_free(contact.email), phone=contact.phone or None)
     key = idempotency.check_key(request.idempotency_key) if request.idempotency_key else None
     # The request as sent, not as resolved: a retry after a lost response must replay even
     # though the booking consumed its hold meanwhile.
@@ -82,6 +92,8 @@ def do_book_appointment(
     token = manage_token(booking_id, salt)
     try:
         with write_transaction():
+            if actor.kind != "staff":
+                _check_open_bookings(service, contact, now)
             booking = _insert_booking(
                 service,
                 location,
@@ -123,10 +135,8 @@ def _target(request: BookingRequest):
             .filter(pk=parse_uuid(request.hold_id, "hold"))
             .first()
         )
-        if hold is None:
-            raise BookingError(
-                ErrorCode.HOLD_NOT_FOUND, "This reservation no longer exists.", "hold"
-            )
+        if hold is None or not (request.hold_verified or owns(hold, request.hold_secret)):
+            raise hold_not_found()
         return hold, hold.service, hold.location, hold.starts_at
     if not (request.service_id and request.location_id and request.start):
         raise BookingError(
@@ -136,6 +146,32 @@ def _target(request: BookingRequest):
         )
     service, location = get_offered_service(request.service_id, request.location_id)
     return None, service, location, request.start
+
+
+def _alias_free(email: str) -> str:
+    """One mailbox, one count: "anna+1@x.de" and "anna+2@x.de" are the same person."""
+    local, _at, domain = email.lower().partition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def _check_open_bookings(service, contact: Contact, now: datetime) -> None:
+    """At most BOOKING_MAX_OPEN_PER_CONTACT future confirmed bookings per e-mail and per
+    phone for one service of one organization (staff book past it)."""
+    limit = settings.BOOKING_MAX_OPEN_PER_CONTACT
+    open_bookings = Booking.objects.filter(
+        service=service, status=Booking.Status.CONFIRMED, starts_at__gt=now
+    )
+    for field, value in (("email", contact.email), ("phone", contact.phone)):
+        if not value:
+            continue
+        serialize_on(f"open-bookings:{service.pk}:{value}")
+        if open_bookings.filter(**{f"{field}__iexact": value}).count() >= limit:
+            raise BookingError(
+                ErrorCode.TOO_MANY_BOOKINGS,
+                f"There are already {limit} open appointments for this service with this "
+                f"{'e-mail address' if field == 'email' else 'phone number'}.",
+                field,
+            )
 
 
 def _insert_booking(

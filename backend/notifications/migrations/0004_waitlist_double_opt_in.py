@@ -12,7 +12,7 @@ def _confirm_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0005_claim_freed_cooldown"),
+        ("bookings", "0006_claim_freed_cooldown"),
         ("catalog", "0008_waitlist_limit_per_service_and_location"),
         ("notifications", "0003_reminder_keys_with_start"),
     ]

@@ -1,5 +1,5 @@
 """A claim may be owned by nobody: a freed place cooling down until `expires_at`
-(ops/adr/0002-freed-slot-cooldown.md).
+(ops/adr/0003-freed-slot-cooldown.md).
 
 On SQLite, changing a check constraint rebuilds the table, which drops the resource-overlap
 triggers of 0002; they are created again right after."""
@@ -20,7 +20,7 @@ def _sqlite_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0004_idempotency_without_masked_token"),
+        ("bookings", "0005_hold_owner"),
         ("catalog", "0007_waitlist_limit_per_organization_help"),
     ]
 

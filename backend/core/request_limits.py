@@ -1,0 +1,44 @@
+"""Whole requests to /graphql per client network: HTTP 429 with Retry-After when over.
+
+The per-field limits (backend/core/ratelimit.py) count what a request does; this one bounds
+how many requests a single network may send at all, before any parsing. Integrations with an
+API token are not counted here (their limits are per token, on the fields)."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+
+from .bursts import note_burst
+from .ratelimit import RateLimited, client_ip, client_network, hit
+
+GRAPHQL_PATH = "/graphql"
+
+
+class GraphQLRequestRateMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == GRAPHQL_PATH and getattr(request, "api_token", None) is None:
+            try:
+                hit("request", ip=client_network(client_ip(request)))
+            except RateLimited as exc:
+                note_burst("rate_limited", request)
+                return too_many_requests(exc.retry_after)
+        return self.get_response(request)
+
+
+def too_many_requests(retry_after: int) -> JsonResponse:
+    response = JsonResponse(
+        {
+            "errors": [
+                {
+                    "message": "Too many requests. Please try again later.",
+                    "extensions": {"code": "RATE_LIMITED", "retryAfterSeconds": retry_after},
+                }
+            ]
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
