@@ -70,7 +70,11 @@ def test_a_cancelled_slot_is_neither_visible_nor_holdable_nor_bookable_before_it
 
     # The bot's instant rebook, hold, and look at the slots all find nothing.
     assert "09:00" not in free_times(gql, demo.kfz, demo.rathaus)
-    assert hold(gql, demo.kfz, demo.rathaus, 9) == {"hold": None, "errors": TAKEN}
+    assert hold(gql, demo.kfz, demo.rathaus, 9) == {
+        "hold": None,
+        "holdSecret": None,
+        "errors": TAKEN,
+    }
     assert book(gql, demo.kfz, demo.rathaus, 9, email="buyer@example.com") == {
         "booking": None,
         "manageToken": None,
@@ -130,8 +134,9 @@ def test_the_old_slot_of_a_reschedule_cools_down(gql, demo):
 
 @pytest.mark.django_db
 def test_a_released_hold_cools_down(gql, demo):
-    held = hold(gql, demo.kfz, demo.rathaus, 9)["hold"]
-    released = gql.data(RELEASE_HOLD, {"input": {"hold": held["id"]}})["releaseHold"]
+    held = hold(gql, demo.kfz, demo.rathaus, 9)
+    release = {"input": {"hold": held["hold"]["id"], "secret": held["holdSecret"]}}
+    released = gql.data(RELEASE_HOLD, release)["releaseHold"]
     assert released == {"released": True, "errors": []}
 
     assert "09:00" not in free_times(gql, demo.kfz, demo.rathaus)
@@ -141,14 +146,17 @@ def test_a_released_hold_cools_down(gql, demo):
 
 @pytest.mark.django_db
 def test_an_expired_hold_cools_down_even_before_the_purge_runs(gql, demo):
-    held = hold(gql, demo.kfz, demo.rathaus, 9)["hold"]
+    made = hold(gql, demo.kfz, demo.rathaus, 9)
+    held = made["hold"]
     expired = dt.datetime.fromisoformat(held["expiresAt"])
 
     with time_machine.travel(expired + dt.timedelta(seconds=1), tick=False):
         assert "09:00" not in free_times(gql, demo.kfz, demo.rathaus)
         assert hold(gql, demo.kfz, demo.rathaus, 9)["errors"] == TAKEN
         # Its owner cannot book from it either: the hold ran out.
-        booked = book(gql, demo.kfz, demo.rathaus, 9, hold=held["id"])
+        booked = book(
+            gql, demo.kfz, demo.rathaus, 9, hold=held["id"], holdSecret=made["holdSecret"]
+        )
         assert booked["errors"] == [{"code": "HOLD_EXPIRED", "field": "hold"}]
         assert "09:00" not in free_times(gql, demo.kfz, demo.rathaus)
     with time_machine.travel(expired + dt.timedelta(seconds=MAX_S + 1), tick=False):
