@@ -135,16 +135,17 @@ def _rate_limits(request, settings):
     import uuid
 
     prefix = f"test-{uuid.uuid4().hex}"
+    redis_url = settings.REDIS_URL  # as configured: a test may point it elsewhere
     settings.RATE_LIMIT_KEY_PREFIX = prefix
     if request.node.get_closest_marker("rate_limits") is None:
         settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, GENEROUS_RATE)
         settings.HOLD_MAX_LIVE_PER_CLIENT = GENEROUS_CAP
         settings.BOOKING_MAX_OPEN_PER_CONTACT = GENEROUS_CAP
     yield
-    if settings.REDIS_URL:
+    if redis_url:
         import redis
 
-        client = redis.Redis.from_url(settings.REDIS_URL)
+        client = redis.Redis.from_url(redis_url)
         keys = list(client.scan_iter(f"{prefix}:*"))
         if keys:
             client.delete(*keys)

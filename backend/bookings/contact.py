@@ -1,5 +1,13 @@
-"""Checks the citizen's contact data: all problems are reported at once, nothing is stored."""
+"""Checks the citizen's contact data: all problems are reported at once, nothing is stored.
 
+Names go into official e-mails and SMS ("Guten Tag, <name>"), so they may carry no message
+of their own: letters of any script (Unicode categories L and M, so Arabic with its marks,
+Turkish, Ukrainian), spaces and - ' . (with the typographic apostrophes) only, no digits and
+nothing that reads as a web address; otherwise INVALID_NAME.
+"""
+
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
@@ -11,6 +19,9 @@ from .models import Booking
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 MAX_NAME = 200
+NAME_PUNCTUATION = frozenset(" -'.’ʼ")
+# "example.com", "www.x": two runs of two or more letters joined by a dot ("J.R.R." passes).
+WEB_ADDRESS = re.compile(r"[^\W\d_]{2,}\.[^\W\d_]{2,}|\bwww\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +45,14 @@ def check_contact(
     clean_name = " ".join((name or "").split())
     if not clean_name or len(clean_name) > MAX_NAME or not any(ch.isalpha() for ch in clean_name):
         errors.append(BookingError(ErrorCode.INVALID_NAME, "Please enter your name.", "name"))
+    elif not is_plain_name(clean_name):
+        errors.append(
+            BookingError(
+                ErrorCode.INVALID_NAME,
+                "A name may contain letters, spaces and - ' . only.",
+                "name",
+            )
+        )
     try:
         clean_email = validate_email((email or "").strip(), check_deliverability=False).normalized
     except EmailNotValidError:
@@ -73,6 +92,29 @@ def check_contact(
                 ErrorCode.PHONE_REQUIRED, "SMS notifications need a phone number.", "phone"
             )
         )
+    elif clean_channel == Booking.Channel.SMS and clean_phone and not sms_allowed(clean_phone):
+        errors.append(
+            BookingError(
+                ErrorCode.SMS_COUNTRY_NOT_ALLOWED,
+                "SMS cannot be sent to numbers of this country; choose email.",
+                "phone",
+            )
+        )
     if errors:
         raise BookingErrors(errors)
     return Contact(clean_name, clean_email, clean_phone, clean_language, clean_channel)
+
+
+def is_plain_name(name: str) -> bool:
+    for ch in name:
+        if ch in NAME_PUNCTUATION:
+            continue
+        if unicodedata.category(ch)[0] not in "LM":
+            return False
+    return WEB_ADDRESS.search(name) is None
+
+
+def sms_allowed(phone: str) -> bool:
+    """Whether SMS may go to this E.164 number (SMS_ALLOWED_COUNTRY_CODES, against SMS
+    pumping to expensive foreign ranges)."""
+    return any(phone.startswith(code) for code in settings.SMS_ALLOWED_COUNTRY_CODES)

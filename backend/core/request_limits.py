@@ -2,7 +2,8 @@
 
 The per-field limits (backend/core/ratelimit.py) count what a request does; this one bounds
 how many requests a single network may send at all, before any parsing. Integrations with an
-API token are not counted here (their limits are per token, on the fields)."""
+API token and signed-in staff are not counted here (integrations have per-token limits on the
+fields; a whole office behind one address must not lock its own consoles out)."""
 
 from __future__ import annotations
 
@@ -19,13 +20,20 @@ class GraphQLRequestRateMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path == GRAPHQL_PATH and getattr(request, "api_token", None) is None:
+        if request.path == GRAPHQL_PATH and not _exempt(request):
             try:
                 hit("request", ip=client_network(client_ip(request)))
             except RateLimited as exc:
                 note_burst("rate_limited", request)
                 return too_many_requests(exc.retry_after)
         return self.get_response(request)
+
+
+def _exempt(request) -> bool:
+    if getattr(request, "api_token", None) is not None:
+        return True
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
 
 
 def too_many_requests(retry_after: int) -> JsonResponse:

@@ -12,9 +12,10 @@ from backend.bookings.ics import booking_ics
 from backend.bookings.models import Booking
 from backend.bookings.tokens import manage_token
 from backend.core.qr import qr_png
+from backend.core.ratelimit import RateLimited, hit
 
 from . import messages
-from .channels import TransientError
+from .channels import Suppressed, TransientError
 from .channels.email import send_email
 from .channels.push import send_push_to_all
 from .channels.sms import send_sms
@@ -129,10 +130,24 @@ def notify_booking(
     return results
 
 
+def check_confirmation_cap(channel: str, kind: str, booking: Booking) -> None:
+    """Confirmations per recipient per day are capped (RATE_LIMITS "confirmation.email" /
+    "confirmation.phone"): bookings with somebody else's address must not turn the office
+    into a mail cannon. The booking stands; the extra message is skipped."""
+    if kind != Kind.BOOKING_CONFIRMATION:
+        return
+    recipient = {"email": booking.email} if channel == Channel.EMAIL else {"phone": booking.phone}
+    try:
+        hit("confirmation", **recipient)
+    except RateLimited:
+        raise Suppressed("daily confirmation cap of this recipient reached") from None
+
+
 def _sender(channel: str, kind: str, booking: Booking, link: str | None):
     if channel == Channel.EMAIL:
 
         def send() -> None:
+            check_confirmation_cap(channel, kind, booking)
             email = messages.booking_email(kind, booking, link)
             if kind in CALENDAR_METHOD:
                 method = CALENDAR_METHOD[kind]
@@ -149,7 +164,12 @@ def _sender(channel: str, kind: str, booking: Booking, link: str | None):
 
         return send
     if channel == Channel.SMS:
-        return lambda: send_sms(booking.phone, messages.booking_sms(kind, booking))
+
+        def send_text() -> None:
+            check_confirmation_cap(channel, kind, booking)
+            send_sms(booking.phone, messages.booking_sms(kind, booking))
+
+        return send_text
 
     def push() -> None:
         send_push_to_all(

@@ -19,7 +19,7 @@ from pathlib import Path
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .channels import PermanentError, TransientError
+from .channels import PermanentError, Suppressed, TransientError
 from .models import Delivery
 
 logger = logging.getLogger(__name__)
@@ -69,6 +69,10 @@ def deliver(
         return Delivery.objects.values_list("status", flat=True).get(pk=delivery.pk)
     try:
         send()
+    except Suppressed as exc:
+        _finish(delivery, Delivery.Status.SKIPPED, str(exc))
+        logger.info("Not sent: delivery %s (%s by %s): %s", delivery.pk, kind, channel, exc)
+        return Delivery.Status.SKIPPED
     except PermanentError as exc:
         _finish(delivery, Delivery.Status.GAVE_UP, str(exc))
         logger.warning("Gave up delivery %s (%s by %s): %s", delivery.pk, kind, channel, exc)

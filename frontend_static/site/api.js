@@ -26,7 +26,7 @@ const Q = {
   soonest: `query Soonest($service: ID!) {
     soonestAvailability(service: $service) { location { id } firstSlot { start end localTime } } }`,
   hold: `mutation Hold($input: HoldSlotInput!) {
-    holdSlot(input: $input) { hold { id start end expiresInSeconds } ${ERRORS} } }`,
+    holdSlot(input: $input) { hold { id start end expiresInSeconds } holdSecret ${ERRORS} } }`,
   extendHold: `mutation ExtendHold($input: ExtendHoldInput!) {
     extendHold(input: $input) { hold { id expiresInSeconds } ${ERRORS} } }`,
   release: `mutation Release($input: ReleaseHoldInput!) { releaseHold(input: $input) { released ${ERRORS} } }`,
@@ -63,17 +63,18 @@ export function createApi({ anonymous = false } = {}) {
     slots: async (service, location, date) => (await run(Q.slots, { service, location, date })).availableSlots,
     soonest: async (service) => (await run(Q.soonest, { service })).soonestAvailability,
     hold: async (input) => (await run(Q.hold, { input })).holdSlot,
-    release: async (hold) => (await run(Q.release, { input: { hold } })).releaseHold,
-    extendHold: async (hold) => (await run(Q.extendHold, { input: { hold } })).extendHold,
+    // A hold is used with the secret holdSlot returned (kept in memory only, never stored).
+    release: async (hold, secret) => (await run(Q.release, { input: { hold, secret } })).releaseHold,
+    extendHold: async (hold, secret) => (await run(Q.extendHold, { input: { hold, secret } })).extendHold,
     /** Give a hold back while the page goes away (keepalive: the request outlives the page). */
-    releaseOnExit(hold) {
+    releaseOnExit(hold, secret) {
       const headers = { 'Content-Type': 'application/json' };
       const csrf = anonymous ? null : getCookie('csrftoken');
       if (csrf) headers['X-CSRFToken'] = csrf;
       try {
         fetch(GRAPHQL_PATH, {
           method: 'POST', keepalive: true, headers, credentials: anonymous ? 'omit' : 'same-origin',
-          body: JSON.stringify({ query: Q.release, variables: { input: { hold } } }),
+          body: JSON.stringify({ query: Q.release, variables: { input: { hold, secret } } }),
         }).catch(() => {});
       } catch {
         /* it expires by itself */

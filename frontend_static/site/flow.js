@@ -93,7 +93,7 @@ export class BookingFlow {
     // Closing the tab while a slot is held gives it back at once (not only after expiry).
     window.addEventListener('pagehide', () => {
       if (this.hold && this.step === 'details') {
-        this.api.releaseOnExit(this.hold.id);
+        this.api.releaseOnExit(this.hold.id, this.hold.secret);
         this.hold = null;
         this.stopTimer();
       }
@@ -563,7 +563,7 @@ export class BookingFlow {
         this.go('time', { focus: true });
         return;
       }
-      this.hold = payload.hold;
+      this.hold = { ...payload.hold, secret: payload.holdSecret }; // the secret: memory only
       this.idempotencyKey = newKey(); // one per booking attempt: retries and double clicks reuse it
       this.uncertain = false; // true while an earlier try with this key may have booked
       this.holdLimitReached = false;
@@ -584,7 +584,7 @@ export class BookingFlow {
     this.stopTimer();
     const hold = this.hold;
     this.hold = null;
-    if (hold) this.api.release(hold.id).catch(() => {}); // it expires by itself anyway
+    if (hold) this.api.release(hold.id, hold.secret).catch(() => {}); // it expires by itself anyway
   }
 
   // ------------------------------------------------------------------ the hold's countdown
@@ -613,7 +613,7 @@ export class BookingFlow {
       announce(this.announcer, message);
     };
     try {
-      const payload = await this.api.extendHold(this.hold.id);
+      const payload = await this.api.extendHold(this.hold.id, this.hold.secret);
       if (payload.errors.length) {
         const code = payload.errors[0].code;
         if (code === 'HOLD_EXTENSION_LIMIT') {
@@ -840,6 +840,7 @@ export class BookingFlow {
     const c = this.contact;
     const input = {
       hold: this.hold.id,
+      holdSecret: this.hold.secret,
       name: c.name.trim(),
       email: c.email.trim(),
       phone: c.phone.trim() || null,

@@ -193,7 +193,7 @@ class Server:
                     "backend.asgi:application",
                 ],
                 cwd=harness.REPO,
-                env=ENV.child_env(),
+                env=harness.without_abuse_limits(ENV.child_env()),
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )

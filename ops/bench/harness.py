@@ -38,6 +38,27 @@ class Environment:
         return dict(os.environ)
 
 
+def without_abuse_limits(env: dict[str, str]) -> dict[str, str]:
+    """A child environment whose rate limits and per-client caps a throughput benchmark
+    (thousands of bookings from one address) cannot reach; ops/bench/hoarding.py measures
+    the defenses themselves. After bootstrap()."""
+    from django.conf import settings
+
+    for key in settings.RATE_LIMIT_DEFAULTS:
+        env["RATE_LIMIT_" + key.upper().replace(".", "_")] = "1000000/minute"
+    env["HOLD_MAX_LIVE_PER_CLIENT"] = env["BOOKING_MAX_OPEN_PER_CONTACT"] = "1000000"
+    env["SECURITY_BURST_BOOKINGS"] = env["SECURITY_BURST_LIMIT_HITS"] = "1000000"
+    return env
+
+
+def lift_abuse_limits_in_process() -> None:
+    """The same for benchmarks that call the app in-process (django.test.Client)."""
+    from django.conf import settings
+
+    settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, "1000000/minute")
+    settings.HOLD_MAX_LIVE_PER_CLIENT = settings.BOOKING_MAX_OPEN_PER_CONTACT = 1_000_000
+
+
 def _vendor_of(url: str) -> str:
     scheme = urlparse(url).scheme
     if scheme.startswith("postgres"):

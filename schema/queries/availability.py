@@ -77,9 +77,7 @@ class AvailabilityQuery:
         description="Every location offering the service with its earliest free slot, "
         "soonest first: for 'any location'."
     )
-    def soonest_availability(
-        self, info: Info, service: ServiceId
-    ) -> list[LocationAvailability]:
+    def soonest_availability(self, info: Info, service: ServiceId) -> list[LocationAvailability]:
         try:
             knock("availability", info.context.request)
             offered = get_service(service)

@@ -165,7 +165,20 @@ def _server_env(database_url: str) -> dict[str, str]:
     )
     # REDIS_URL passes through: with it the server uses channels-redis and checks Redis in
     # /api/health, as the suite's own settings do.
-    return env
+    return env | generous_limits_env()
+
+
+def generous_limits_env() -> dict[str, str]:
+    """Rate limits and per-client caps that these tests' ordinary use (a browser holding and
+    booking many times from 127.0.0.1 with one address) cannot reach. The defenses
+    themselves are tested with their defaults (tests/e2e/test_shared_limits.py)."""
+    from django.conf import settings
+
+    env = {
+        "RATE_LIMIT_" + key.upper().replace(".", "_"): "100000/minute"
+        for key in settings.RATE_LIMIT_DEFAULTS
+    }
+    return env | {"HOLD_MAX_LIVE_PER_CLIENT": "10000", "BOOKING_MAX_OPEN_PER_CONTACT": "10000"}
 
 
 def _spawn(env: dict[str, str], log: Path) -> LiveServer:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from backend.bookings.models import Booking, Hold
+from backend.bookings.models import Booking, Claim, Hold
 from backend.catalog.models import Closure
 from backend.notifications.models import WaitlistEntry
 from backend.notifications.waitlist_optin import confirmation_token
@@ -228,9 +228,9 @@ def test_every_step_is_accessible(live_server_e2e, demo, a11y_page, lang):
 
 
 def test_more_time_in_the_countdown_warning_extends_the_hold(live_server_e2e, demo, page):
-    """The page's clock is Playwright's: 8½ minutes pass in the browser in an instant, while the
-    server's hold (10 minutes) has hardly begun. The warning shows "More time"; the new
-    countdown is the server's (expiresInSeconds), not the device's clock."""
+    """The page's clock is Playwright's: 8½ minutes pass in the browser in an instant (the
+    server's hold is moved to its last seconds by hand). The warning shows "More time"; the
+    new countdown is the server's (expiresInSeconds), not the device's clock."""
     page.clock.install()
     page.goto(f"{live_server_e2e.url}/?lang=de")
     choose_location_and_service = (
@@ -256,6 +256,10 @@ def test_more_time_in_the_countdown_warning_extends_the_hold(live_server_e2e, de
     expect(policy).to_have_attribute("target", "_blank")
     expect(policy).to_contain_text("(öffnet in neuem Fenster)")
 
+    # The server's hold is brought to its last 90 seconds too: extendHold works only there.
+    last_seconds = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=90)
+    Hold.objects.filter(pk=held.pk).update(expires_at=last_seconds)
+    Claim.objects.filter(hold=held).update(expires_at=last_seconds)
     page.clock.fast_forward("08:30")
     expect(warning).to_be_visible()
     expect(countdown).to_have_attribute("data-seconds", re.compile(r"^[89]\d$"))

@@ -161,16 +161,16 @@ def _check_open_bookings(service, contact: Contact, now: datetime) -> None:
     open_bookings = Booking.objects.filter(
         service=service, status=Booking.Status.CONFIRMED, starts_at__gt=now
     )
-    for field, value in (("email", contact.email), ("phone", contact.phone)):
+    for kind, value in (("email", contact.email), ("phone", contact.phone)):
         if not value:
             continue
         serialize_on(f"open-bookings:{service.pk}:{value}")
-        if open_bookings.filter(**{f"{field}__iexact": value}).count() >= limit:
+        if open_bookings.filter(**{f"{kind}__iexact": value}).count() >= limit:
             raise BookingError(
                 ErrorCode.TOO_MANY_BOOKINGS,
                 f"There are already {limit} open appointments for this service with this "
-                f"{'e-mail address' if field == 'email' else 'phone number'}.",
-                field,
+                f"{'e-mail address' if kind == 'email' else 'phone number'}.",
+                kind,
             )
 
 

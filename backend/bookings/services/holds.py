@@ -59,8 +59,10 @@ class HoldOwner:
             return cls()
         keys = caller_keys(request)
         if "token" in keys:
-            return cls(client=keyed_hash(f"token:{keys['token']}"),
-                       max_live=settings.HOLD_MAX_LIVE_PER_TOKEN)
+            return cls(
+                client=keyed_hash(f"token:{keys['token']}"),
+                max_live=settings.HOLD_MAX_LIVE_PER_TOKEN,
+            )
         session = keys.get("session")
         return cls(
             network=keyed_hash(f"ip:{keys['ip']}"),

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 import requests
 from django.conf import settings
 
-from . import PermanentError, TransientError
+from backend.bookings.contact import sms_allowed
+from backend.core.ratelimit import RateLimited, hit
+
+from . import PermanentError, Suppressed, TransientError
 
 TIMEOUT = 10
 
@@ -93,6 +96,17 @@ def send_vonage(to: str, text: str) -> None:
         raise PermanentError(f"vonage status {status}")
 
 
+def check_sms_allowed(to: str) -> None:
+    """Against SMS pumping (premium ranges abroad, floods to one number): only the allowed
+    country codes, and at most RATE_LIMITS["sms.phone"] messages per number."""
+    if not sms_allowed(to):
+        raise Suppressed("country code not in SMS_ALLOWED_COUNTRY_CODES")
+    try:
+        hit("sms", phone=to)
+    except RateLimited:
+        raise Suppressed("daily SMS cap of this number reached") from None
+
+
 def mask_number(number: str) -> str:
     """+4915123456789 -> +49151*****89: enough to tell two test phones apart."""
     keep_start, keep_end = 6, 2
@@ -118,6 +132,7 @@ PROVIDERS = {
 def send_sms(to: str, text: str) -> None:
     if not settings.SMS_ENABLED and settings.SMS_PROVIDER != "console":
         raise PermanentError("SMS_ENABLED is false")
+    check_sms_allowed(to)
     provider = PROVIDERS.get(settings.SMS_PROVIDER)
     if provider is None:
         raise PermanentError(f"unknown SMS_PROVIDER {settings.SMS_PROVIDER!r}")
