@@ -119,7 +119,8 @@ def _reclaim_seat(base: dict, now: datetime) -> bool:
 
 def _reclaim_resources(base: dict, needs, now: datetime) -> dict[str, UUID]:
     """Take over cooling resource claims of this very slot, one per needed kind, all or
-    none; {kind: resource id}. Kinds go in sorted order, the order every claim locks in."""
+    none; {kind: resource id}. Kinds, then resources by name and id: the order every claim
+    locks in."""
     owned = {k: base.get(k) for k in _OWNED}
     cooling = _cooling(now).filter(
         location=base["location"],
@@ -131,9 +132,8 @@ def _reclaim_resources(base: dict, needs, now: datetime) -> dict[str, UUID]:
     reclaimed: dict[str, UUID] = {}
     sid = transaction.savepoint()
     for kind in sorted(needs):
-        for claim_pk, resource_id in cooling.filter(resource__kind=kind).values_list(
-            "pk", "resource_id"
-        ):
+        candidates = cooling.filter(resource__kind=kind).order_by("resource__name", "resource")
+        for claim_pk, resource_id in candidates.values_list("pk", "resource_id"):
             # The same lock as a new claim takes (see _lock_resource): an UPDATE of a row
             # under the exclusion constraint re-checks it like an insert.
             _lock_resource(resource_id)
