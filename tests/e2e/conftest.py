@@ -161,6 +161,9 @@ def _server_env(database_url: str) -> dict[str, str]:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
             "LOG_LEVEL": env.get("LOG_LEVEL", "WARNING"),
+            # The pages' tests cancel and reschedule and expect the slot back at once; the
+            # freed-slot cool-down is tested through /graphql (test_freed_slot_cooldown.py).
+            "FREED_SLOT_COOLDOWN_MAX_SECONDS": "0",
         }
     )
     # REDIS_URL passes through: with it the server uses channels-redis and checks Redis in
