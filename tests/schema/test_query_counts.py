@@ -158,7 +158,10 @@ def test_booking_mutations_cost_a_pinned_number_of_queries(gql, demo, kind):
         },
     )
 
-    assert (booked, held, from_hold) == {
+    # PostgreSQL: + an advisory lock around each cap's count-then-insert (SQLite's write
+    # transactions are serial already): the e-mail's open bookings, the client's live holds.
+    lock = 1 if connection.vendor == "postgresql" else 0
+    assert (booked - lock, held - lock, from_hold - lock) == {
         # booking: + the open bookings of the e-mail (BOOKING_MAX_OPEN_PER_CONTACT);
         # holding: + the client's live holds (HOLD_MAX_LIVE_PER_CLIENT)
         "pool": (13, 10, 14),  # from a hold: + the waitlist offers that point at holds
