@@ -379,7 +379,7 @@ SECURITY_ALERT_EMAIL = os.environ.get("SECURITY_ALERT_EMAIL", "")  # also mailed
 # --- Anti-abuse: freed-slot cool-down and the waitlist ----------------------------------------
 # A freed place (cancellation, reschedule, released or expired hold) is offered to the
 # waitlist first and returns to public availability only after a random delay in this window
-# (ops/adr/0003-freed-slot-cooldown.md). MAX 0 disables the cool-down.
+# (ops/adr/0007-freed-slot-cooldown.md). MAX 0 disables the cool-down.
 FREED_SLOT_COOLDOWN_MIN_SECONDS = env_int("FREED_SLOT_COOLDOWN_MIN_SECONDS", 120)
 FREED_SLOT_COOLDOWN_MAX_SECONDS = env_int("FREED_SLOT_COOLDOWN_MAX_SECONDS", 900)
 # A waitlist entry counts only once its e-mail address is confirmed; until then it expires.

@@ -11,7 +11,7 @@ Rules (ops/adr/0001-capacity-claims.md):
 3. Expired hold claims are deleted before taking, in the same transaction, so they never
    block a booking, and the periodic purge only tidies up.
 4. Lock waits that run out (SQLite busy timeout, PostgreSQL deadlock) become BUSY.
-5. Freed capacity cools down (ops/adr/0003-freed-slot-cooldown.md): a released claim is not
+5. Freed capacity cools down (ops/adr/0007-freed-slot-cooldown.md): a released claim is not
    deleted but loses its owner and keeps blocking until a random moment; only a waitlist
    offer may take it over before then. A hold's claims block that long past the hold's own
    expiry, so an expired hold cools down too without depending on the purge job.

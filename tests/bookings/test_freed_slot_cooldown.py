@@ -1,5 +1,5 @@
 """A freed place is offered to the waitlist first and returns to the public only after a
-random delay (ops/adr/0003-freed-slot-cooldown.md): a bot that cancels and rebooks at once
+random delay (ops/adr/0007-freed-slot-cooldown.md): a bot that cancels and rebooks at once
 for a buyer finds the slot gone. Through /graphql, with the clock moved by time-machine."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A claim may be owned by nobody: a freed place cooling down until `expires_at`
-(ops/adr/0003-freed-slot-cooldown.md).
+(ops/adr/0007-freed-slot-cooldown.md).
 
 On SQLite, changing a check constraint rebuilds the table, which drops the resource-overlap
 triggers of 0002; they are created again right after."""
