@@ -272,7 +272,8 @@ REMINDER_CHANNEL = os.environ.get("REMINDER_CHANNEL", "email")  # email | sms | 
 ALLOW_CHANNEL_CHOICE = env_bool("ALLOW_CHANNEL_CHOICE", True)
 
 WAITLIST_ENABLED = env_bool("WAITLIST_ENABLED", True)
-WAITLIST_MAX_SIZE = env_int("WAITLIST_MAX_SIZE", 10)  # waiting per organization (or its own)
+# Confirmed entries waiting per service and location (organizations may set their own).
+WAITLIST_MAX_SIZE = env_int("WAITLIST_MAX_SIZE", 10)
 WAITLIST_OFFER_MINUTES = env_int("WAITLIST_OFFER_MINUTES", 30)
 
 DAILY_REPORT_ENABLED = env_bool("DAILY_REPORT_ENABLED", False)
@@ -440,6 +441,11 @@ RATE_LIMIT_DEFAULTS = {
     "pushSubscribe.ip": "20/hour",
     "pushSubscribe.session": "20/hour",
     "pushSubscribe.token": "600/minute",
+    # joinWaitlist: each join sends a confirmation e-mail (double opt-in), so per address too.
+    "joinWaitlist.ip": "5/hour;20/day",
+    "joinWaitlist.session": "5/hour;20/day",
+    "joinWaitlist.token": "300/minute",
+    "joinWaitlist.email": "3/day",
     # Messages, not requests: over these the booking still succeeds, the message is dropped.
     "confirmation.email": "5/day",  # booking confirmations per recipient
     "confirmation.phone": "3/day",
@@ -486,3 +492,12 @@ SECURITY_BURST_WINDOW_MINUTES = env_int("SECURITY_BURST_WINDOW_MINUTES", 10)
 SECURITY_BURST_BOOKINGS = env_int("SECURITY_BURST_BOOKINGS", 20)
 SECURITY_BURST_LIMIT_HITS = env_int("SECURITY_BURST_LIMIT_HITS", 20)
 SECURITY_ALERT_EMAIL = os.environ.get("SECURITY_ALERT_EMAIL", "")  # also mailed here when set
+
+# --- Anti-abuse: freed-slot cool-down and the waitlist ----------------------------------------
+# A freed place (cancellation, reschedule, released or expired hold) is offered to the
+# waitlist first and returns to public availability only after a random delay in this window
+# (ops/adr/0007-freed-slot-cooldown.md). MAX 0 disables the cool-down.
+FREED_SLOT_COOLDOWN_MIN_SECONDS = env_int("FREED_SLOT_COOLDOWN_MIN_SECONDS", 120)
+FREED_SLOT_COOLDOWN_MAX_SECONDS = env_int("FREED_SLOT_COOLDOWN_MAX_SECONDS", 900)
+# A waitlist entry counts only once its e-mail address is confirmed; until then it expires.
+WAITLIST_CONFIRM_HOURS = env_int("WAITLIST_CONFIRM_HOURS", 24)

@@ -176,3 +176,11 @@ def _rate_limits(request, settings):
         if keys:
             client.delete(*keys)
         client.close()
+
+
+@pytest.fixture
+def no_cooldown(settings):
+    """Freed places return to public availability at once: for tests about something else
+    than the freed-slot cool-down (ops/adr/0007-freed-slot-cooldown.md), which is on by
+    default."""
+    settings.FREED_SLOT_COOLDOWN_MAX_SECONDS = 0

@@ -11,16 +11,23 @@ Rules (ops/adr/0001-capacity-claims.md):
 3. Expired hold claims are deleted before taking, in the same transaction, so they never
    block a booking, and the periodic purge only tidies up.
 4. Lock waits that run out (SQLite busy timeout, PostgreSQL deadlock) become BUSY.
+5. Freed capacity cools down (ops/adr/0007-freed-slot-cooldown.md): a released claim is not
+   deleted but loses its owner and keeps blocking until a random moment; only a waitlist
+   offer may take it over before then. A hold's claims block that long past the hold's own
+   expiry, so an expired hold cools down too without depending on the purge job.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
 from typing import cast
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from backend.availability.engine import DayPlan, free_resources_at, resource_free_time
 from backend.catalog.models import Location, Resource, Service
@@ -33,10 +40,31 @@ from .models import Booking, Claim, Hold
 SLOT_TAKEN_MESSAGE = "This time was just taken. Please choose another one."
 
 
+def cooldown() -> timedelta:
+    """A fresh random delay in the configured window (zero when disabled). Drawn from the
+    OS's CSPRNG: a bot must not be able to predict the moment a place comes back."""
+    low = max(0, settings.FREED_SLOT_COOLDOWN_MIN_SECONDS)
+    high = settings.FREED_SLOT_COOLDOWN_MAX_SECONDS
+    if high <= 0:
+        return timedelta(0)
+    low = min(low, high)
+    return timedelta(seconds=low + secrets.randbelow(high - low + 1))
+
+
+def _hold_claims_until(hold: Hold) -> datetime:
+    """When a hold's claims stop blocking: its expiry plus a cool-down."""
+    return hold.expires_at + cooldown()
+
+
 def _owner_fields(owner: Hold | Booking) -> dict:
     if isinstance(owner, Hold):
-        return {"hold": owner, "expires_at": owner.expires_at}
+        return {"hold": owner, "expires_at": _hold_claims_until(owner)}
     return {"booking": owner}
+
+
+def _cooling(now: datetime):
+    """Freed claims still in their cool-down: owned by nobody, not yet expired."""
+    return Claim.objects.filter(hold__isnull=True, booking__isnull=True, expires_at__gt=now)
 
 
 def take(
@@ -46,10 +74,13 @@ def take(
     plan: DayPlan,
     owner: Hold | Booking,
     now: datetime,
+    reclaim_freed: bool = False,
 ) -> Resource | None:
     """Claim capacity for `owner` at `start`; return the assigned staff member, if any.
 
-    Must run inside transaction.atomic(). Raises BookingError(SLOT_TAKEN) when full.
+    With `reclaim_freed` (only for a waitlist offer) a place of this very slot that is still
+    cooling down is taken over first. Must run inside transaction.atomic(). Raises
+    BookingError(SLOT_TAKEN) when full.
     """
     rule = service_rule(service)
     busy_from, busy_until = rule.occupied(start)
@@ -62,9 +93,60 @@ def take(
         **_owner_fields(owner),
     }
     if rule.is_pool:
-        _take_seat(base, rule.capacity, now)
+        if not (reclaim_freed and _reclaim_seat(base, now)):
+            _take_seat(base, rule.capacity, now)
         return None
-    return _take_resources(service, location, start, plan, base, now)
+    reclaimed = _reclaim_resources(base, rule.needs, now) if reclaim_freed else {}
+    return _take_resources(service, location, start, plan, base, now, reclaimed)
+
+
+_OWNED = ("hold", "booking", "expires_at")
+
+
+def _reclaim_seat(base: dict, now: datetime) -> bool:
+    """Take over one cooling seat of the slot. The conditional UPDATE is the guard: of two
+    offers for the same seat, the second finds it owned (PostgreSQL re-checks the WHERE
+    after waiting for the row lock; SQLite has one writer) and tries the next one."""
+    owned = {k: base.get(k) for k in _OWNED}
+    cooling = _cooling(now).filter(
+        location=base["location"], service=base["service"], start=base["start"]
+    )
+    for pk in cooling.values_list("pk", flat=True):
+        if _cooling(now).filter(pk=pk).update(**owned):
+            return True
+    return False
+
+
+def _reclaim_resources(base: dict, needs, now: datetime) -> dict[str, UUID]:
+    """Take over cooling resource claims of this very slot, one per needed kind, all or
+    none; {kind: resource id}. Kinds, then resources by name and id: the order every claim
+    locks in."""
+    owned = {k: base.get(k) for k in _OWNED}
+    cooling = _cooling(now).filter(
+        location=base["location"],
+        service=base["service"],
+        start=base["start"],
+        busy_from=base["busy_from"],
+        busy_until=base["busy_until"],
+    )
+    reclaimed: dict[str, UUID] = {}
+    sid = transaction.savepoint()
+    for kind in sorted(needs):
+        candidates = cooling.filter(resource__kind=kind).order_by("resource__name", "resource")
+        for claim_pk, resource_id in candidates.values_list("pk", "resource_id"):
+            # The same lock as a new claim takes (see _lock_resource): an UPDATE of a row
+            # under the exclusion constraint re-checks it like an insert.
+            _lock_resource(resource_id)
+            if _cooling(now).filter(pk=claim_pk).update(**owned):
+                reclaimed[kind] = resource_id
+                break
+        else:
+            # Not all of it is cooling: give back what was taken over (and its row locks)
+            # and claim the slot the ordinary way.
+            transaction.savepoint_rollback(sid)
+            return {}
+    transaction.savepoint_commit(sid)
+    return reclaimed
 
 
 def _take_seat(base: dict, capacity: int, now: datetime) -> None:
@@ -87,7 +169,13 @@ def _take_seat(base: dict, capacity: int, now: datetime) -> None:
 
 
 def _take_resources(
-    service: Service, location: Location, start: datetime, plan: DayPlan, base: dict, now: datetime
+    service: Service,
+    location: Location,
+    start: datetime,
+    plan: DayPlan,
+    base: dict,
+    now: datetime,
+    reclaimed: dict[str, UUID],
 ) -> Resource | None:
     rule = service_rule(service)
     tz = location_zone(location)
@@ -100,8 +188,10 @@ def _take_resources(
     calendars = resource_calendars(service, location, base["busy_from"], base["busy_until"], now)
     free_time = {c.id: (c.kind, resource_free_time(plan, c, tz)) for c in calendars}
     candidates = free_resources_at(start, rule, free_time)
-    assigned: dict[str, UUID] = {}
+    assigned: dict[str, UUID] = dict(reclaimed)
     for kind in sorted(rule.needs):
+        if kind in assigned:
+            continue
         for resource_id in candidates[kind]:
             try:
                 with transaction.atomic():
@@ -131,12 +221,28 @@ def _lock_resource(resource_id: UUID) -> None:
 
 
 def convert_hold(hold: Hold, booking: Booking, now: datetime) -> bool:
-    """Move an unexpired hold's claims to the booking; False when the hold has run out."""
-    moved = Claim.objects.filter(hold=hold, expires_at__gt=now).update(
+    """Move an unexpired hold's claims to the booking; False when the hold has run out.
+
+    The hold's own expiry decides (its claims block a cool-down longer, see the module); a
+    run-out hold's claims start cooling now and are announced to the waitlist."""
+    moved = Claim.objects.filter(hold=hold, hold__expires_at__gt=now).update(
         hold=None, booking=booking, expires_at=None
     )
+    if not moved:
+        _free_expired_holds(Hold.objects.filter(pk=hold.pk), now)
     Hold.objects.filter(pk=hold.pk).delete()
     return moved > 0
+
+
+def extend_hold(hold: Hold, until: datetime, now: datetime) -> bool:
+    """Move the claims of an unexpired hold along with its new expiry; False when it has
+    run out meanwhile."""
+    return (
+        Claim.objects.filter(hold=hold, hold__expires_at__gt=now).update(
+            expires_at=until + cooldown()
+        )
+        > 0
+    )
 
 
 def held_staff(booking: Booking) -> Resource | None:
@@ -148,26 +254,53 @@ def held_staff(booking: Booking) -> Resource | None:
     return claim.resource if claim else None
 
 
-def release(owner: Hold | Booking, keep: Q | None = None) -> int:
+def release(owner: Hold | Booking, keep: Q | None = None, now: datetime | None = None) -> int:
     """Give back an owner's capacity (all of it, or all but `keep`); the freed slots are
-    announced after commit as `capacity.freed` (the waitlist listens)."""
+    announced after commit as `capacity.freed` (the waitlist listens). With a cool-down the
+    claims stay, owned by nobody, until a random moment from now."""
     claims = Claim.objects.filter(**{"hold" if isinstance(owner, Hold) else "booking": owner})
     if keep is not None:
         claims = claims.exclude(keep)
-    return _delete_and_announce(claims)
+    delay = cooldown()
+    if not delay:
+        return _delete_and_announce(claims)
+    freed = _freed_slots(claims)
+    released = claims.update(hold=None, booking=None, expires_at=(now or timezone.now()) + delay)
+    _announce(freed)
+    return released
+
+
+def _freed_slots(claims) -> set:
+    return set(claims.values_list("service_id", "location_id", "start"))
+
+
+def _announce(freed: set) -> None:
+    for service_id, location_id, start in freed:
+        emit("capacity.freed", service_id=service_id, location_id=location_id, start=start)
 
 
 def _delete_and_announce(claims) -> int:
-    freed = set(claims.values_list("service_id", "location_id", "start"))
+    freed = _freed_slots(claims)
     deleted, _ = claims.delete()
-    for service_id, location_id, start in freed:
-        emit("capacity.freed", service_id=service_id, location_id=location_id, start=start)
+    _announce(freed)
     return deleted
 
 
+def _free_expired_holds(expired, now: datetime) -> None:
+    """Claims of run-out holds: those still in their cool-down lose their owner and keep
+    blocking (their moment was drawn when the hold was taken), the others go."""
+    claims = Claim.objects.filter(hold__in=expired)
+    freed = _freed_slots(claims)
+    claims.filter(expires_at__gt=now).update(hold=None)
+    claims.filter(expires_at__lte=now).delete()
+    _announce(freed)
+
+
 def purge_expired(now: datetime) -> int:
-    """Delete expired holds and their claims (the periodic tidy-up); returns the holds."""
+    """Free the claims of expired holds, delete the holds and cooled-down claims (the
+    periodic tidy-up; taking capacity never waits for it); returns the holds."""
     expired = Hold.objects.filter(expires_at__lte=now)
-    _delete_and_announce(Claim.objects.filter(hold__in=expired))
+    _free_expired_holds(expired, now)
+    Claim.objects.filter(hold__isnull=True, booking__isnull=True, expires_at__lte=now).delete()
     _total, by_model = expired.delete()
     return by_model.get(Hold._meta.label, 0)

@@ -61,6 +61,8 @@ class ErrorCode(StrEnum):
     TOO_MANY_HOLDS = "TOO_MANY_HOLDS"  # live holds per client/network (HOLD_MAX_LIVE_*)
     TOO_MANY_BOOKINGS = "TOO_MANY_BOOKINGS"  # open bookings per e-mail/phone and service
     SMS_COUNTRY_NOT_ALLOWED = "SMS_COUNTRY_NOT_ALLOWED"  # not in SMS_ALLOWED_COUNTRY_CODES
+    # Waitlist anti-abuse (double opt-in)
+    CONFIRMATION_EXPIRED = "CONFIRMATION_EXPIRED"  # the e-mail confirmation link ran out
 
 
 class BookingError(Exception):

@@ -113,7 +113,10 @@ class Booking(models.Model):
 
 
 class Claim(models.Model):
-    """One unit of capacity taken by a hold or a booking: a pool seat or a resource's time."""
+    """One unit of capacity taken by a hold or a booking: a pool seat or a resource's time.
+
+    A claim without either owner is a freed place cooling down until `expires_at`
+    (ops/adr/0007-freed-slot-cooldown.md)."""
 
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
@@ -161,6 +164,8 @@ class Claim(models.Model):
                 condition=(
                     Q(hold__isnull=False, booking__isnull=True, expires_at__isnull=False)
                     | Q(hold__isnull=True, booking__isnull=False, expires_at__isnull=True)
+                    # freed and cooling down (ops/adr/0007-freed-slot-cooldown.md)
+                    | Q(hold__isnull=True, booking__isnull=True, expires_at__isnull=False)
                 ),
                 name="claim_owned_once",
             ),

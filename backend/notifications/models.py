@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     BOOKING_CANCELLATION = "booking_cancellation", "Cancellation"
     BOOKING_RESCHEDULED = "booking_rescheduled", "Rescheduled"
     WAITLIST_NOTIFICATION = "waitlist_notification", "Waitlist offer"
+    WAITLIST_CONFIRMATION = "waitlist_confirmation", "Waitlist e-mail confirmation"
     TICKET_NEXT = "ticket_next", "Your turn is near"
     TICKET_CALLED = "ticket_called", "Ticket called"
     DAILY_REPORT = "daily_report", "Daily report"
@@ -145,9 +146,13 @@ class WaitlistEntry(models.Model):
     When capacity frees, the first matching entry is offered the slot: it is held for them
     for WAITLIST_OFFER_MINUTES and confirmed (or declined) with one click from the message.
     A declined offer's slot stays in offer_start/offer_location while the entry waits on, so
-    the same slot is not offered to it again."""
+    the same slot is not offered to it again.
+
+    A new entry is pending until its e-mail address is confirmed with the link sent to it
+    (double opt-in): only then does it count against the limit and get offers."""
 
     class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for e-mail confirmation"
         WAITING = "waiting", "Waiting"
         OFFERED = "offered", "Offered a slot"
         BOOKED = "booked", "Booked"
@@ -173,7 +178,10 @@ class WaitlistEntry(models.Model):
     phone = models.CharField(max_length=20, blank=True)
     language = models.CharField(max_length=5, default="de")
     channel = models.CharField(max_length=8, default="email")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the e-mail address was confirmed (queue order)."
+    )
     token_salt = models.CharField(max_length=32)  # with SECRET_KEY derives the link's token
     offer_hold = models.ForeignKey(
         Hold, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -197,4 +205,7 @@ class WaitlistEntry(models.Model):
                 fields=["service", "status", "created_at"], name="waitlist_service_status"
             ),
             models.Index(fields=["organization", "status"], name="waitlist_organization_status"),
+            models.Index(
+                fields=["service", "location", "status"], name="waitlist_service_location"
+            ),
         ]

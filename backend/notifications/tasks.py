@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import bookings, queue_push, reports, retention, waitlist
+from . import bookings, queue_push, reports, retention, waitlist, waitlist_optin
 from .dispatch import MAX_ATTEMPTS
 from .schedule import daily_report_clock, local_crontab
 
@@ -37,6 +37,11 @@ def offer_freed_slot(service_id, location_id, start_iso: str) -> str | None:
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
 def send_waitlist_offer(entry_id, task=None) -> dict:
     return waitlist.notify_offer(entry_id, final=_final(task))
+
+
+@db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
+def send_waitlist_confirmation(entry_id, task=None) -> str:
+    return waitlist_optin.notify_confirmation(entry_id, final=_final(task))
 
 
 @db_task(retries=2, retry_delay=5)

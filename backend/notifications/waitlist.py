@@ -8,9 +8,14 @@ If the offer runs out, the entry is marked missed, the hold is released, and the
 goes to the next entry in line; if they decline it, it goes to the next one at once and they
 keep waiting for another slot. Entries whose last day has passed end (expired).
 
-The size limit is per organization (its waitlist_max_size, else WAITLIST_MAX_SIZE) and counts
-the entries still waiting or offered a slot; joins lock the organization's row, so on
-PostgreSQL two joins at the same moment cannot both take the last place."""
+A new entry is pending until its e-mail address is confirmed with the link sent to it
+(double opt-in, waitlist_optin.py); only confirmed entries count, queue and get offers, so
+nobody can fill the list with addresses they do not own. The size limit is per service and
+location (the organization's waitlist_max_size, else WAITLIST_MAX_SIZE; "any location" is a
+list of its own), so filling one list locks nobody out of the others; it counts the entries
+still waiting or offered a slot, and is checked on joining and again on confirming. Both lock
+the organization's row, so on PostgreSQL two at the same moment cannot both take the last
+place. The last day may be at most the service's booking horizon."""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ from backend.bookings import capacity
 from backend.bookings.contact import check_contact
 from backend.bookings.errors import BookingError, ErrorCode
 from backend.bookings.models import Booking, Hold
+from backend.bookings.policy import policy_for
 from backend.bookings.proof_of_work import PAID_EARLIER, ProofAttempt, Purpose, spend_proof
 from backend.bookings.services.booking import BookingRequest, BookingResult, do_book_appointment
 from backend.bookings.services.holds import do_hold_slot
@@ -37,6 +43,7 @@ from backend.bookings.services.transactions import write_transaction
 from backend.bookings.tokens import manage_token, new_salt
 from backend.catalog.models import Location, Organization
 from backend.core.audit import log_action
+from backend.core.ratelimit import hit
 
 from . import messages
 from .catalog import text
@@ -84,10 +91,52 @@ def max_size(organization: Organization) -> int:
 
 
 def active_entries(organization_id, today: date):
-    """The entries that take a place: waiting or offered, and their last day not over."""
+    """The entries that take a place: confirmed, waiting or offered, last day not over."""
     return WaitlistEntry.objects.filter(
         organization_id=organization_id, status__in=ACTIVE, last_day__gte=today
     )
+
+
+def check_room(
+    organization: Organization, service_id, location_id, email: str, today: date
+) -> None:
+    """Raise unless the entry may take a place: not on this list yet, and the list of this
+    service and location is not full. Call with the organization's row locked."""
+    active = active_entries(organization.pk, today)
+    if active.filter(service_id=service_id, email__iexact=email).exists():
+        raise BookingError(
+            ErrorCode.ALREADY_ON_WAITLIST,
+            "You are already on the waitlist for this service.",
+            "email",
+        )
+    if active.filter(service_id=service_id, location_id=location_id).count() >= max_size(
+        organization
+    ):
+        raise BookingError(ErrorCode.WAITLIST_FULL, "The waitlist is full.", "service")
+
+
+def lock_organization(organization_id) -> Organization:
+    """Joins and confirmations of one organization queue here (a row lock on PostgreSQL;
+    SQLite has one writer anyway), so a count is still true when the entry is added.
+    FOR NO KEY UPDATE: bookings referencing the organization are not held up."""
+    return (
+        Organization.objects.select_for_update(no_key=True)
+        .only("pk", "waitlist_max_size")
+        .get(pk=organization_id)
+    )
+
+
+def check_last_day(service, location: Location | None, last_day: date, now: datetime) -> None:
+    """The last day may be at most the booking horizon: later days cannot be booked yet, and
+    entries for them would sit on the list for months."""
+    zone = ZoneInfo(location.timezone_name if location else settings.TIME_ZONE)
+    horizon = policy_for(service).window(now, zone).last_day
+    if last_day > horizon:
+        raise BookingError(
+            ErrorCode.OUTSIDE_BOOKING_WINDOW,
+            f"'lastDay' may be at most {horizon.isoformat()}, the last day that can be booked.",
+            "lastDay",
+        )
 
 
 def do_join_waitlist(
@@ -109,6 +158,10 @@ def do_join_waitlist(
         raise BookingError(ErrorCode.WAITLIST_DISABLED, "There is no waitlist here.")
     spend_proof(proof, Purpose.JOIN_WAITLIST, actor, now)
     contact = check_contact(name, email, phone, language, channel)
+    if actor.kind != "staff":
+        # Each join mails the address (double opt-in): counted per address, before the
+        # write transaction, so a refused attempt still counts (backend/core/ratelimit.py).
+        hit("joinWaitlist", email=contact.email.lower())
     service = get_service(service_id)
     location: Location | None = None
     if location_id:
@@ -126,24 +179,13 @@ def do_join_waitlist(
     today = timezone.localdate(now)
     if last_day < today:
         raise BookingError(ErrorCode.OUTSIDE_BOOKING_WINDOW, "These days have passed.", "lastDay")
+    check_last_day(service, location, last_day, now)
     with write_transaction():
-        # Joins of one organization queue here (a row lock on PostgreSQL; SQLite has one
-        # writer anyway), so the count below is still true when the entry is added.
-        # FOR NO KEY UPDATE: bookings referencing the organization are not held up.
-        organization = (
-            Organization.objects.select_for_update(no_key=True)
-            .only("pk", "waitlist_max_size")
-            .get(pk=service.organization_id)
+        organization = lock_organization(service.organization_id)
+        # Checked now to answer at once, and again on confirming (only that takes a place).
+        check_room(
+            organization, service.pk, location.pk if location else None, contact.email, today
         )
-        active = active_entries(organization.pk, today)
-        if active.filter(service=service, email__iexact=contact.email).exists():
-            raise BookingError(
-                ErrorCode.ALREADY_ON_WAITLIST,
-                "You are already on the waitlist for this service.",
-                "email",
-            )
-        if active.count() >= max_size(organization):
-            raise BookingError(ErrorCode.WAITLIST_FULL, "The waitlist is full.", "service")
         entry = WaitlistEntry.objects.create(
             organization_id=service.organization_id,
             service=service,
@@ -156,9 +198,17 @@ def do_join_waitlist(
             language=contact.language,
             channel=contact.channel,
             token_salt=new_salt(),
+            status=Status.PENDING,
         )
         log_action("waitlist.joined", actor, entry, service.organization_id)
+        transaction.on_commit(lambda: _send_confirmation(entry.pk))
     return JoinedWaitlist(entry, entry_token(entry))
+
+
+def _send_confirmation(entry_id) -> None:
+    from .tasks import send_waitlist_confirmation
+
+    send_waitlist_confirmation(entry_id)
 
 
 def offer_freed_slot(
@@ -178,7 +228,7 @@ def offer_freed_slot(
         )
         .filter(Q(location__isnull=True) | Q(location=location))
         .exclude(offer_start=start, offer_location=location)  # declined this very slot
-        .order_by("created_at", "pk")
+        .order_by("confirmed_at", "created_at", "pk")
     )
     # Only the first in line is asked: if the slot is gone meanwhile (taken, or no longer
     # bookable), it is gone for everyone behind them too. But when a concurrent offer (of
@@ -201,8 +251,15 @@ def _offer(entry: WaitlistEntry, location: Location, start: datetime, now: datet
                 status=Status.OFFERED
             ):
                 return _ENTRY_TAKEN
+            # The freed place may still be cooling down: the waitlist is offered it first.
             hold = do_hold_slot(
-                str(entry.service_id), str(location.pk), start, SYSTEM, now, duration=expires - now
+                str(entry.service_id),
+                str(location.pk),
+                start,
+                SYSTEM,
+                now,
+                duration=expires - now,
+                reclaim_freed=True,
             ).hold
             WaitlistEntry.objects.filter(pk=entry.pk).update(
                 offer_hold=hold,
@@ -388,13 +445,20 @@ def expire_offers(now: datetime | None = None) -> int:
 
 
 def expire_entries(now: datetime | None = None) -> int:
-    """Entries still waiting after their last day end: they no longer take a place."""
-    today = timezone.localdate(now or timezone.now())
+    """Entries still waiting after their last day end: they no longer take a place. So do
+    entries whose e-mail address was not confirmed in time."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     expired = 0
-    ended = WaitlistEntry.objects.filter(status=Status.WAITING, last_day__lt=today)
-    for entry in ended.only("pk", "organization_id"):
+    unconfirmed_since = now - timedelta(hours=settings.WAITLIST_CONFIRM_HOURS)
+    ended = WaitlistEntry.objects.filter(
+        Q(status=Status.WAITING, last_day__lt=today)
+        | Q(status=Status.PENDING, last_day__lt=today)
+        | Q(status=Status.PENDING, created_at__lte=unconfirmed_since)
+    )
+    for entry in ended.only("pk", "organization_id", "status"):
         with write_transaction():
-            if WaitlistEntry.objects.filter(pk=entry.pk, status=Status.WAITING).update(
+            if WaitlistEntry.objects.filter(pk=entry.pk, status=entry.status).update(
                 status=Status.EXPIRED
             ):
                 log_action("waitlist.expired", SYSTEM, entry, entry.organization_id)

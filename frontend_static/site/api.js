@@ -45,6 +45,8 @@ const Q = {
   entry: `query Entry($entry: ID!, $token: String!) { waitlistEntry(entry: $entry, token: $token) { ${ENTRY} } }`,
   confirmOffer: `mutation ConfirmOffer($input: WaitlistEntryInput!, $lang: Language) {
     confirmWaitlistOffer(input: $input) { booking { ${BOOKING} } manageToken ${ERRORS} } }`,
+  confirmEmail: `mutation ConfirmWaitlistEmail($input: ConfirmWaitlistEmailInput!) {
+    confirmWaitlistEmail(input: $input) { entry { ${ENTRY} } ${ERRORS} } }`,
   leaveWaitlist: `mutation LeaveWaitlist($input: WaitlistEntryInput!) { leaveWaitlist(input: $input) { entry { ${ENTRY} } ${ERRORS} } }`,
   proofChallenge: `query ProofChallenge($purpose: ProofPurpose!) {
     proofOfWorkChallenge(purpose: $purpose) { required algorithm challenge salt signature maxNumber expiresInSeconds } }`,
@@ -132,6 +134,7 @@ export function createApi({ anonymous = false } = {}) {
     joinWaitlist: (input) => withProof('JOIN_WAITLIST', input, async (i) => (await run(Q.joinWaitlist, { input: i })).joinWaitlist),
     waitlistEntry: async (entry, token) => (await run(Q.entry, { entry, token })).waitlistEntry,
     confirmOffer: async (entry, token) => (await run(Q.confirmOffer, { input: { entry, token }, lang: lang() })).confirmWaitlistOffer,
+    confirmWaitlistEmail: async (entry, token, confirmation) => (await run(Q.confirmEmail, { input: { entry, token, confirmation } })).confirmWaitlistEmail,
     leaveWaitlist: async (entry, token) => (await run(Q.leaveWaitlist, { input: { entry, token } })).leaveWaitlist,
     /** A service and (unless null) a location by id, names in the page language. */
     place: async (service, location) => {

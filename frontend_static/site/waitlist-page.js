@@ -1,6 +1,9 @@
 // The waitlist page: /waitlist/<entry id>#<token> — the link in the offer e-mail/SMS and the
 // one shown after joining. The token lives in the URL fragment only (never sent in a URL or a
-// Referer); it travels in GraphQL request bodies.
+// Referer); it travels in GraphQL request bodies. The e-mail sent on joining links to
+// #<token>.<confirmation>: the page confirms the address (confirmWaitlistEmail, double opt-in)
+// and drops the confirmation part from the address bar.
+//   - pending: the address is not confirmed yet, what to do;
 //   - an open offer: the offered service, place, day and time, a countdown to offerExpiresAt
 //     and one big "Confirm this appointment" button (confirmWaitlistOffer) -> the same
 //     confirmation as after booking (booking-view.js), with the push offer;
@@ -20,7 +23,8 @@ import { dayLong } from './dates.js';
 
 const params = siteParams();
 const api = createApi();
-const token = readHashToken();
+// The entry's token, and the confirmation secret the e-mail sent on joining adds after a '.'.
+const [token, confirmation] = (readHashToken() || '').split('.', 2).map((part) => part || null);
 const entryId = (() => {
   const m = /\/waitlist\/([0-9a-fA-F-]{36})\/?$/.exec(window.location.pathname);
   return m ? m[1].toLowerCase() : null;
@@ -113,6 +117,7 @@ function body(status) {
   if (state.result) return confirmed();
   if (status === 'offered') return offer();
   if (status === 'waiting') return waiting();
+  if (status === 'pending') return pending();
   const again = h('a', { class: 'btn btn-primary', href: bookAgainHref(), dataset: { testid: 'book-again' }, text: t('waitlist.page.bookAgain') });
   if (status === 'expired' || status === 'missed') {
     return [h('div', { class: 'banner banner-info', role: 'note', dataset: { testid: 'offer-expired' } },
@@ -151,13 +156,25 @@ function offer() {
 }
 
 function waiting() {
-  const e = state.entry;
   return [
-    h('dl', { class: 'facts' },
+    entryFacts(),
+    h('p', { class: 'waitlist-explain', text: t('waitlist.page.waiting') }),
+    leaveSection('waitlist.leave.waitingHint'),
+  ];
+}
+
+function entryFacts() {
+  const e = state.entry;
+  return h('dl', { class: 'facts' },
       h('div', { class: 'fact-row' }, h('dt', { text: t('site.facts.service') }), h('dd', { text: state.service?.name || t('waitlist.page.unknownService') })),
       h('div', { class: 'fact-row' }, h('dt', { text: t('site.facts.location') }), h('dd', { text: state.location?.name || t('waitlist.form.anyLocation') })),
-      h('div', { class: 'fact-row' }, h('dt', { text: t('waitlist.period') }), h('dd', { text: t('waitlist.range', { first: dayLong(e.firstDay), last: dayLong(e.lastDay) }) }))),
-    h('p', { class: 'waitlist-explain', text: t('waitlist.page.waiting') }),
+      h('div', { class: 'fact-row' }, h('dt', { text: t('waitlist.period') }), h('dd', { text: t('waitlist.range', { first: dayLong(e.firstDay), last: dayLong(e.lastDay) }) })));
+}
+
+function pending() {
+  return [
+    entryFacts(),
+    h('p', { class: 'waitlist-explain', dataset: { testid: 'waitlist-pending' }, text: t('waitlist.page.pending') }),
     leaveSection('waitlist.leave.waitingHint'),
   ];
 }
@@ -294,6 +311,20 @@ function setUpLeave() {
   });
 }
 
+// ------------------------------------------------------------------ the e-mail confirmation
+
+async function confirmEmail() {
+  // Reloading or sharing the page afterwards needs only the entry's own link.
+  window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}#${token}`);
+  const payload = await api.confirmWaitlistEmail(entryId, token, confirmation);
+  if (payload.errors.length) {
+    const code = payload.errors[0].code;
+    state.error = () => errorMessage(code, 'waitlist');
+  } else {
+    state.notice = () => t('waitlist.page.confirmed');
+  }
+}
+
 // ------------------------------------------------------------------ loading
 
 async function loadNames() {
@@ -336,6 +367,7 @@ async function main() {
     return;
   }
   try {
+    if (confirmation) await confirmEmail();
     await reload();
   } catch (err) {
     replaceChildren(els.root, h('p', { class: 'banner banner-error', role: 'alert', dataset: { testid: 'error' }, text: errorMessage(err.code, 'waitlist') }));

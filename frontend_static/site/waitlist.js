@@ -317,6 +317,8 @@ function joinedView(flow, state) {
   });
   return h('div', { class: 'waitlist-joined', dataset: { testid: 'waitlist-joined', entryId: e.id } },
     h('p', { class: 'banner banner-success', text: t('waitlist.joined.text', { service: flow.service.name }) }),
+    // Double opt-in: the entry counts once the address is confirmed from the e-mail.
+    h('p', { class: 'banner banner-info', role: 'note', dataset: { testid: 'waitlist-confirm-hint' }, text: t('waitlist.joined.confirmHint', { email: ltr(j.email) }) }),
     h('dl', { class: 'facts' },
       h('div', { class: 'fact-row' }, h('dt', { text: t('site.facts.service') }), h('dd', { text: flow.service.name })),
       h('div', { class: 'fact-row' }, h('dt', { text: t('site.facts.location') }), h('dd', { text: where })),

@@ -17,6 +17,7 @@ from backend.notifications.waitlist import (
     do_join_waitlist,
     do_leave_waitlist,
 )
+from backend.notifications.waitlist_optin import do_confirm_entry
 from backend.queue.services.views import access_held_ticket
 
 from ..args import described_input
@@ -53,6 +54,24 @@ class JoinWaitlistInput:
 class WaitlistEntryInput:
     entry: strawberry.ID = strawberry.field(description="The entry id from the link.")
     token: str = strawberry.field(description="The secret from the link's fragment.")
+
+
+@strawberry.input(description="The confirmation link from the e-mail sent on joining.")
+class ConfirmWaitlistEmailInput:
+    entry: strawberry.ID = strawberry.field(description="The entry id from the link.")
+    token: str = strawberry.field(description="The entry's secret (the fragment before '.').")
+    confirmation: str = strawberry.field(
+        description="The confirmation secret (the fragment after '.'); only the e-mail has it."
+    )
+
+
+@strawberry.type(description="Result of confirmWaitlistEmail.")
+class ConfirmWaitlistEmailPayload:
+    entry: WaitlistEntry | None = strawberry.field(description="The entry, now waiting.")
+    errors: list[UserError] = strawberry.field(
+        description="Why it does not count (CONFIRMATION_EXPIRED, WAITLIST_FULL, "
+        "ALREADY_ON_WAITLIST, NOT_FOUND)."
+    )
 
 
 @strawberry.type(description="Result of joinWaitlist.")
@@ -122,12 +141,14 @@ Input = described_input
 class NotificationMutation:
     @strawberry.mutation(
         description="Join the waitlist; the first in line is offered a freed "
-        "slot, held for a while, confirmed with one click."
+        "slot, held for a while, confirmed with one click. The entry is pending until the "
+        "e-mail address is confirmed with the link sent to it (confirmWaitlistEmail)."
     )
     def join_waitlist(
         self, info: Info, input: Annotated[JoinWaitlistInput, Input("Who waits for what.")]
     ) -> JoinWaitlistPayload:
         try:
+            knock("joinWaitlist", info.context.request)
             joined = do_join_waitlist(
                 input.service,
                 input.location,
@@ -146,6 +167,21 @@ class NotificationMutation:
         return JoinWaitlistPayload(
             entry=WaitlistEntry(_model=joined.entry), token=joined.token, errors=[]
         )
+
+    @strawberry.mutation(
+        description="Confirm the e-mail address of a new waitlist entry (double opt-in): only "
+        "then does it take a place on the list and receive offers."
+    )
+    def confirm_waitlist_email(
+        self,
+        info: Info,
+        input: Annotated[ConfirmWaitlistEmailInput, Input("The link's parts.")],
+    ) -> ConfirmWaitlistEmailPayload:
+        try:
+            entry = do_confirm_entry(input.entry, input.token, input.confirmation, actor_of(info))
+        except BookingError as exc:
+            return ConfirmWaitlistEmailPayload(entry=None, errors=user_errors(exc))
+        return ConfirmWaitlistEmailPayload(entry=WaitlistEntry(_model=entry), errors=[])
 
     @strawberry.mutation(description="Book the slot a waitlist offer holds.")
     def confirm_waitlist_offer(

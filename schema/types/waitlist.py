@@ -20,8 +20,9 @@ class WaitlistEntry:
         return strawberry.ID(str(self._model.pk))
 
     @strawberry.field(
-        description="waiting, offered, booked, missed (an offer ran out), left, or expired "
-        "(the last day passed)."
+        description="pending (the e-mail address is not confirmed yet), waiting, offered, "
+        "booked, missed (an offer ran out), left, or expired (the last day passed, or the "
+        "e-mail address was not confirmed in time)."
     )
     def status(self) -> str:
         return self._model.status
@@ -52,7 +53,7 @@ class WaitlistEntry:
     )
     def offer_location(self) -> strawberry.ID | None:
         location_id = self._model.offer_location_id
-        if self._model.status == "waiting" or not location_id:
+        if self._model.status in ("pending", "waiting") or not location_id:
             return None
         return strawberry.ID(str(location_id))
 

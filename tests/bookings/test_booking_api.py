@@ -145,6 +145,9 @@ def test_expired_hold_still_books_while_the_slot_is_free(gql, demo):
     assert remaining_at(gql, demo.kfz, demo.rathaus, day, start) == 0
 
 
+@pytest.mark.usefixtures(
+    "no_cooldown"
+)  # freed at once here; cool-down: test_freed_slot_cooldown.py
 def test_release_hold_gives_the_slot_back(gql, demo):
     day = working_day()
     start = at(day, 9, 30)
@@ -255,6 +258,9 @@ def test_rules_are_enforced_when_booking_not_only_when_listing(gql, demo):
     assert Booking.objects.count() == 0
 
 
+@pytest.mark.usefixtures(
+    "no_cooldown"
+)  # freed at once here; cool-down: test_freed_slot_cooldown.py
 def test_manage_link_shows_cancels_and_frees_the_slot(gql, demo):
     day = working_day()
     start = at(day, 12, 0)
@@ -281,6 +287,9 @@ def test_manage_link_shows_cancels_and_frees_the_slot(gql, demo):
     assert again["errors"] == [{"code": "BOOKING_NOT_ACTIVE", "field": "code"}]
 
 
+@pytest.mark.usefixtures(
+    "no_cooldown"
+)  # freed at once here; cool-down: test_freed_slot_cooldown.py
 def test_reschedule_moves_the_booking_and_frees_the_old_slot(gql, demo):
     day = working_day()
     old, new = at(day, 12, 30), at(day, 13, 0)

@@ -130,6 +130,7 @@ def test_same_idempotency_key_sent_20_times_at_once_books_once(demo):
     assert Claim.objects.count() == 1
 
 
+@pytest.mark.usefixtures("no_cooldown")  # with the cool-down: test_freed_slot_cooldown.py
 def test_concurrent_cancel_and_rebook_keep_capacity_exact(demo):
     """Cancelling frees exactly one seat even while others race for it."""
     start = at(working_day(), 12, 0)

@@ -15,7 +15,9 @@ from backend.bookings.models import Claim, Hold
 from tests.conftest import at, working_day
 from tests.documents import HOLD_SLOT
 
-pytestmark = pytest.mark.django_db
+# Without the freed-slot cool-down a hold's claims expire exactly with the hold (with it they
+# block a random while longer: test_freed_slot_cooldown.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_cooldown")]
 
 EXTEND = """
 mutation Extend($input: ExtendHoldInput!) {

@@ -110,7 +110,7 @@ def test_with_a_solved_proof_the_citizen_holds_books_and_joins(demo):
     assert (held["errors"], booked["errors"], joined["errors"]) == ([], [], [])
     assert held["hold"]["start"] == at(working_day(), 9)
     assert booked["booking"]["source"] == "WEB"
-    assert joined["entry"]["status"] == "waiting"
+    assert joined["entry"]["status"] == "pending"  # until the e-mail is confirmed
     assert SpentChallenge.objects.count() == 3
 
 

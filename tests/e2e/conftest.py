@@ -165,6 +165,9 @@ def _server_env(database_url: str) -> dict[str, str]:
             # printed (redacted), links point at the default address as in this process.
             "EMAIL_BACKEND": "console",
             "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
+            # The pages' tests cancel and reschedule and expect the slot back at once; the
+            # freed-slot cool-down is tested through /graphql (test_freed_slot_cooldown.py).
+            "FREED_SLOT_COOLDOWN_MAX_SECONDS": "0",
         }
     )
     # REDIS_URL passes through: with it the server uses channels-redis and checks Redis in

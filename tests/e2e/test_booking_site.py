@@ -7,13 +7,17 @@ soonest first", and axe-core on the waitlist page."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from backend.bookings.models import Booking, Claim, Hold
 from backend.catalog.models import Closure
+from backend.notifications.models import WaitlistEntry
+from backend.notifications.waitlist_optin import confirmation_token
 from tests.e2e.conftest import axe_violations, describe_violations
 from tests.e2e.helpers import (
     book_through_steps,
@@ -322,6 +326,7 @@ def test_any_location_lists_the_soonest_first_and_books_there(live_server_e2e, d
 
 # --- the waitlist page --------------------------------------------------------------------------
 
+I18N = Path(__file__).resolve().parents[2] / "frontend_static" / "i18n"
 JOIN = """mutation($input: JoinWaitlistInput!) {
   joinWaitlist(input: $input) { entry { id } token errors { code } } }"""
 
@@ -346,6 +351,23 @@ def test_the_waitlist_page_is_accessible(live_server_e2e, demo, a11y_page, lang)
     )["joinWaitlist"]
     assert joined["errors"] == []
     page = a11y_page
+    status = page.get_by_test_id("waitlist-status")
+    entry_url = f"{live_server_e2e.url}/waitlist/{joined['entry']['id']}?lang={lang}"
+    # Before the e-mail address is confirmed (double opt-in) the entry is pending...
+    page.goto(f"{entry_url}#{joined['token']}")
+    expect(status).to_have_attribute("data-status", "pending")
+    expect(page.get_by_test_id("waitlist-pending")).to_be_visible()
+    assert_accessible(page, f"waitlist page, pending, {lang}")
+    # ...and the link from the confirmation e-mail confirms it, then leaves only the entry's
+    # own secret in the address bar.
+    confirmation = confirmation_token(WaitlistEntry.objects.get(pk=joined["entry"]["id"]))
+    page.goto(f"{entry_url}#{joined['token']}.{confirmation}")
+    expect(status).to_have_attribute("data-status", "waiting")
+    confirmed = json.loads((I18N / f"{lang}.json").read_text(encoding="utf-8"))
+    expect(page.get_by_test_id("waitlist-notice")).to_have_text(
+        confirmed["waitlist"]["page"]["confirmed"]
+    )
+    assert page.evaluate("window.location.hash") == f"#{joined['token']}"
     for contrast in ("default", "high"):
         query = f"?lang={lang}" + ("&contrast=high" if contrast == "high" else "")
         page.goto(

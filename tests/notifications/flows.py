@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from backend.notifications.models import WaitlistEntry
+from backend.notifications.waitlist_optin import confirmation_token
 from tests.conftest import at
 from tests.documents import BOOK
 
@@ -94,7 +96,17 @@ def book(gql, demo, day: dt.date, hour: int, minute: int = 0, service=None, **ex
     return payload
 
 
-def join_waitlist(gql, demo, first_day: dt.date, last_day: dt.date, service=None, **extra):
+CONFIRM_EMAIL = f"""
+mutation ConfirmEmail($input: ConfirmWaitlistEmailInput!) {{
+  confirmWaitlistEmail(input: $input) {{ {ENTRY_FIELDS} errors {{ code field }} }}
+}}"""
+
+
+def join_waitlist(
+    gql, demo, first_day: dt.date, last_day: dt.date, service=None, confirm=True, **extra
+):
+    """joinWaitlist; with `confirm`, then the e-mail confirmation as its link would do it
+    (the double opt-in itself is tested in test_waitlist_optin.py)."""
     variables = {
         "input": {
             "service": str((service or demo.kfz).pk),
@@ -106,7 +118,21 @@ def join_waitlist(gql, demo, first_day: dt.date, last_day: dt.date, service=None
             **extra,
         }
     }
-    return gql.data(JOIN_WAITLIST, variables)["joinWaitlist"]
+    joined = gql.data(JOIN_WAITLIST, variables)["joinWaitlist"]
+    if confirm and joined["entry"] is not None:
+        entry = WaitlistEntry.objects.get(pk=joined["entry"]["id"])
+        confirmed = confirm_email(gql, joined["entry"]["id"], joined["token"], entry)
+        assert confirmed["errors"] == [], confirmed["errors"]
+        joined["entry"] = confirmed["entry"]
+    return joined
+
+
+def confirm_email(gql, entry_id: str, token: str, entry: WaitlistEntry) -> dict:
+    """confirmWaitlistEmail with the secret the confirmation e-mail's link carries."""
+    variables = {
+        "input": {"entry": entry_id, "token": token, "confirmation": confirmation_token(entry)}
+    }
+    return gql.data(CONFIRM_EMAIL, variables)["confirmWaitlistEmail"]
 
 
 OFFER_LINK = re.compile(r"(?P<base>\S+)/waitlist/(?P<entry>[0-9a-f-]{36})#(?P<token>[\w\-]+)")

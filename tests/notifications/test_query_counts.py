@@ -66,5 +66,5 @@ def test_notification_mutations_cost_a_pinned_number_of_queries(
     # subscribePush: the booking, the upsert (savepoints), the newest four, the delete.
     # joinWaitlist: the spent proof of work (its own transaction: 3), service, location, the
     # organization's row lock, duplicate, count, insert, audit. declineWaitlistOffer: the
-    # entry, the update, the hold and its release, audit.
+    # entry, the update, the hold and its release (the claim starts its cool-down), audit.
     assert (subscribed, joined, declined) == (11, 13, 12)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from backend.bookings.models import Hold
 from backend.notifications import tasks
+from backend.notifications.catalog import LANGUAGES, text
 from backend.notifications.models import Delivery, WaitlistEntry
 from tests.concurrency import fire, post_graphql
 from tests.conftest import at, working_day
@@ -44,8 +45,17 @@ def cancel(gql, made: dict) -> dict:
     return gql.data(CANCEL, variables)["cancelBooking"]
 
 
+CONFIRMATION_SUBJECTS = {text(lang, "waitlist_confirmation", "subject") for lang in LANGUAGES}
+
+
 def mails_to(smtp, address: str) -> list:
-    return [m for m in smtp.messages if m["To"] == address]
+    """The messages to `address` but the e-mail confirmation asked for on joining (that one
+    is tested in test_waitlist_optin.py)."""
+    return [
+        m
+        for m in smtp.messages
+        if m["To"] == address and m["Subject"].strip() not in CONFIRMATION_SUBJECTS
+    ]
 
 
 def statuses() -> dict[str, str]:
@@ -100,12 +110,15 @@ def test_joining_the_waitlist_and_its_typed_errors(gql, demo, settings):
     assert join_waitlist(gql, demo, DAY, DAY, email="b@example.com")["errors"] == []
     full = [{"code": "WAITLIST_FULL", "field": "service"}]
     assert error(email="c@example.com") == full
-    # The limit is per organization: its other services are full too; another's are not.
-    assert error(service=demo.ausweis, email="c@example.com") == full
+    # The limit is per service and location: the same service at any location, another
+    # service at the same location, and another organization's lists still have room.
+    assert join_waitlist(gql, demo, DAY, DAY, email="c@example.com", location=None)["errors"] == []
+    ausweis = join_waitlist(gql, demo, DAY, DAY, service=demo.ausweis, email="c@example.com")
+    assert ausweis["errors"] == []
     practice = {"service": demo.consult, "location": str(demo.practice_site.pk)}
     other = join_waitlist(gql, demo, DAY, DAY, email="c@example.com", **practice)
     assert other["errors"] == []
-    assert WaitlistEntry.objects.count() == 3
+    assert WaitlistEntry.objects.count() == 5
     settings.WAITLIST_ENABLED = False
     assert error(email="d@example.com") == [{"code": "WAITLIST_DISABLED", "field": None}]
 
@@ -223,7 +236,7 @@ def test_an_offer_that_runs_out_goes_to_the_next_in_line(
 
 
 @pytest.mark.django_db
-def test_leaving_gives_an_offered_slot_back(gql, demo, smtp, committed, full_morning):
+def test_leaving_gives_an_offered_slot_back(gql, demo, smtp, committed, full_morning, settings):
     nine, _half, first, second = full_morning
     with committed():
         cancel(gql, nine)
@@ -239,8 +252,12 @@ def test_leaving_gives_an_offered_slot_back(gql, demo, smtp, committed, full_mor
 
     with committed():
         gql.data(LEAVE_WAITLIST, entry_input(second["entry"]["id"], second["token"]))
-    assert local_times(gql, demo)["09:00"] == 1  # nobody is waiting: bookable again
     assert not Hold.objects.exists()
+    # Nobody is waiting: bookable again, after the freed slot's cool-down.
+    assert "09:00" not in local_times(gql, demo)
+    cooled = timezone.now() + dt.timedelta(seconds=settings.FREED_SLOT_COOLDOWN_MAX_SECONDS + 1)
+    with time_machine.travel(cooled, tick=False):
+        assert local_times(gql, demo)["09:00"] == 1
 
 
 # --- real concurrency ----------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""The waitlist's rules through /graphql: one size limit per organization (also under real
-concurrency on PostgreSQL), entries end after their last day, an offer can be declined (the
-slot goes to the next at once), and offers are pushed to browsers that asked for it."""
+"""The waitlist's rules through /graphql: one size limit per service and location, enforced
+when an entry is confirmed (also under real concurrency on PostgreSQL), entries end after
+their last day, an offer can be declined (the slot goes to the next at once), and offers are
+pushed to browsers that asked for it."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ import time_machine
 
 from backend.notifications import tasks
 from backend.notifications.models import WaitlistEntry
+from backend.notifications.waitlist_optin import confirmation_token
 from tests.concurrency import fire, post_graphql
 from tests.conftest import BERLIN, working_day
 from tests.documents import CANCEL
 from tests.notifications.flows import (
+    CONFIRM_EMAIL,
     CONFIRM_OFFER,
     DECLINE_OFFER,
-    JOIN_WAITLIST,
     WAITLIST_ENTRY,
     book,
     german_date,
@@ -166,31 +168,34 @@ def test_an_offer_is_pushed_to_a_subscribed_browser(
 @pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("_round", range(3))
-def test_simultaneous_joins_never_exceed_the_organizations_limit(_round, demo):
+def test_simultaneous_confirmations_never_exceed_the_lists_limit(_round, gql, demo):
+    """Only a confirmed entry takes a place, so the limit is enforced when confirming."""
     demo.org.waitlist_max_size = 3
     demo.org.save()
-    services = [demo.kfz, demo.ausweis]  # one limit for all the organization's services
+    joined = [
+        join_waitlist(gql, demo, DAY, DAY, confirm=False, email=f"p{n}@example.com")
+        for n in range(10)
+    ]
+    assert WaitlistEntry.objects.filter(status="pending").count() == 10
 
-    def join(n: int):
+    def confirm(payload: dict):
+        entry = WaitlistEntry.objects.get(pk=payload["entry"]["id"])
         variables = {
             "input": {
-                "service": str(services[n % 2].pk),
-                "location": str(demo.rathaus.pk),
-                "firstDay": DAY.isoformat(),
-                "lastDay": DAY.isoformat(),
-                "name": f"Person {'ABCDEFGHIJ'[n]}",
-                "email": f"p{n}@example.com",
+                "entry": payload["entry"]["id"],
+                "token": payload["token"],
+                "confirmation": confirmation_token(entry),
             }
         }
-        return lambda: post_graphql(JOIN_WAITLIST, variables)
+        return lambda: post_graphql(CONFIRM_EMAIL, variables)
 
-    results = fire([join(n) for n in range(10)])
+    results = fire([confirm(payload) for payload in joined])
 
     def outcome(result) -> str:
         status, body = result
         assert status == 200 and "errors" not in body, body
-        errors = body["data"]["joinWaitlist"]["errors"]
-        return errors[0]["code"] if errors else "joined"
+        errors = body["data"]["confirmWaitlistEmail"]["errors"]
+        return errors[0]["code"] if errors else "confirmed"
 
-    assert Counter(map(outcome, results)) == {"joined": 3, "WAITLIST_FULL": 7}
-    assert WaitlistEntry.objects.filter(organization=demo.org).count() == 3
+    assert Counter(map(outcome, results)) == {"confirmed": 3, "WAITLIST_FULL": 7}
+    assert WaitlistEntry.objects.filter(status="waiting").count() == 3

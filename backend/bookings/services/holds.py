@@ -39,7 +39,7 @@ from backend.core.ratelimit import caller_keys, keyed_hash
 from .. import capacity
 from ..availability import check_bookable_start
 from ..errors import BookingError, ErrorCode
-from ..models import Claim, Hold
+from ..models import Hold
 from ..policy import policy_for
 from ..proof_of_work import ProofAttempt, Purpose, spend_proof
 from .lookup import get_offered_service, parse_uuid
@@ -99,10 +99,13 @@ def do_hold_slot(
     now: datetime | None = None,
     duration: timedelta | None = None,
     proof: ProofAttempt | None = None,
+    reclaim_freed: bool = False,
     owner: HoldOwner | None = None,
 ) -> HeldSlot:
     """Reserve one unit of capacity at `start` until the organization's hold time (or
-    `duration`, e.g. a waitlist offer's) runs out. Citizens pay with a proof of work."""
+    `duration`, e.g. a waitlist offer's) runs out. Citizens pay with a proof of work.
+    `reclaim_freed` is for waitlist offers only: they may take a freed place still in its
+    cool-down (capacity.py)."""
     now = now or timezone.now()
     spend_proof(proof, Purpose.HOLD_SLOT, actor, now)
     owner = owner or HoldOwner()
@@ -123,7 +126,7 @@ def do_hold_slot(
             network_key=owner.network,
             client_key=owner.client,
         )
-        capacity.take(service, location, start, plan, hold, now)
+        capacity.take(service, location, start, plan, hold, now, reclaim_freed=reclaim_freed)
     return HeldSlot(hold, secret)
 
 
@@ -215,8 +218,8 @@ def do_extend_hold(
             raise hold_not_found()
         until = check_extendable(hold, now)
         # The hold's claims carry its expiry (capacity.py deletes expired ones before taking):
-        # both move together, and only while the claims are still unexpired.
-        if not Claim.objects.filter(hold=hold, expires_at__gt=now).update(expires_at=until):
+        # both move together, and only while the hold is still unexpired.
+        if not capacity.extend_hold(hold, until, now):
             raise BookingError(
                 ErrorCode.HOLD_EXPIRED, "This reservation has run out; choose a time again.", "hold"
             )

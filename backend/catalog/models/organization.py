@@ -57,7 +57,8 @@ class Organization(models.Model):
     waitlist_max_size = models.PositiveIntegerField(
         null=True,
         blank=True,
-        help_text="Waiting entries in the whole organization; empty: WAITLIST_MAX_SIZE.",
+        help_text="Confirmed waiting entries per service and location (each location, and "
+        "'any location', has its own list of this size); empty: WAITLIST_MAX_SIZE.",
     )
     retention_days = models.PositiveIntegerField(
         null=True,

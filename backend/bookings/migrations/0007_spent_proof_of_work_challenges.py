@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("bookings", "0005_hold_owner"),
+        ("bookings", "0006_claim_freed_cooldown"),
     ]
 
     operations = [
