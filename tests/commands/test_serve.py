@@ -194,9 +194,10 @@ def test_a_production_start_is_private_and_quiet(production_server):
             "-v",
             "0",
             "-c",
-            "from django.contrib.auth import authenticate; "
+            "from django.contrib.auth import get_user_model; "
             "from backend.catalog.models import Organization; "
-            f"print(authenticate(username='admin', password={password!r}) is not None, "
+            "admin = get_user_model().objects.get(username='admin'); "
+            f"print(admin.is_active and admin.check_password({password!r}), "
             "Organization.objects.count())",
         ],
         cwd=ROOT,
