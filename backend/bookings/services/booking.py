@@ -38,6 +38,8 @@ class BookingRequest:
     start: datetime | None = None
     source: str = Booking.Source.WEB
     idempotency_key: str | None = None
+    # Who sends the key (idempotency.caller_scope); required with a key.
+    idempotency_scope: str | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -60,6 +62,8 @@ def do_book_appointment(
         request.name, request.email, request.phone, request.language, request.channel
     )
     key = idempotency.check_key(request.idempotency_key) if request.idempotency_key else None
+    scope = request.idempotency_scope
+    assert key is None or scope, "an idempotency key needs the caller's scope"
     # The request as sent, not as resolved: a retry after a lost response must replay even
     # though the booking consumed its hold meanwhile.
     fingerprint = idempotency.fingerprint(
@@ -72,8 +76,8 @@ def do_book_appointment(
             "source": request.source,
         }
     )
-    if key and (record := idempotency.find(key, fingerprint)):
-        return _replay(record, key, fingerprint)
+    if key and (record := idempotency.find(scope, key)):
+        return _replay(record, fingerprint, actor)
     hold, service, location, start = _target(request)
     if not actor.may_act_in(service.organization_id):
         raise BookingError(ErrorCode.NOT_FOUND, "No such service.", "service")
@@ -94,7 +98,7 @@ def do_book_appointment(
                 manage_token_hash=hash_secret(token),
             )
             if key:
-                _record_key(booking, key, fingerprint)
+                _record_key(booking, idempotency.key_hash(scope, key), fingerprint)
             staff = _take_capacity(hold, booking, service, location, start, plan, now)
             if staff is not None:
                 booking.assigned_staff = staff
@@ -109,10 +113,10 @@ def do_book_appointment(
             )
             emit("booking.created", booking_id=booking.pk)
     except _SameKeyInFlight:
-        assert key is not None  # only raised while recording a key
-        record = idempotency.find(key, fingerprint)
+        assert key is not None and scope  # only raised while recording a key
+        record = idempotency.find(scope, key)
         assert record is not None  # the winner committed it
-        return _replay(record, key, fingerprint)
+        return _replay(record, fingerprint, actor)
     return BookingResult(booking, token)
 
 
@@ -165,14 +169,14 @@ def _insert_booking(
     raise BookingError(ErrorCode.BUSY, "Could not issue a booking code. Please try again.")
 
 
-def _record_key(booking: Booking, key: str, fingerprint: str) -> None:
+def _record_key(booking: Booking, key_hash: str, fingerprint: str) -> None:
     """Insert the key first, before taking capacity: concurrent requests with the same key
     wait here on the unique index and then replay, instead of competing for seats."""
     try:
         with transaction.atomic():
             IdempotencyRecord.objects.create(
                 organization_id=booking.organization_id,
-                key_hash=idempotency.key_hash(key),
+                key_hash=key_hash,
                 fingerprint=fingerprint,
                 booking=booking,
             )
@@ -197,7 +201,11 @@ def _take_capacity(hold, booking, service, location, start, plan, now):
     return capacity.take(service, location, start, plan, booking, now)
 
 
-def _replay(record: IdempotencyRecord, key: str, fingerprint: str) -> BookingResult:
+def _replay(record: IdempotencyRecord, fingerprint: str, actor: Actor) -> BookingResult:
+    """Only the caller that made the record finds it (the key is hashed with its scope);
+    the permission is checked again all the same before anything of the booking is shown."""
+    if not actor.may_act_in(record.organization_id):
+        raise BookingError(ErrorCode.NOT_FOUND, "No such service.", "service")
     if record.fingerprint != fingerprint:
         raise BookingError(
             ErrorCode.IDEMPOTENCY_KEY_REUSED,
