@@ -62,7 +62,7 @@ def do_book_appointment(
         request.name, request.email, request.phone, request.language, request.channel
     )
     key = idempotency.check_key(request.idempotency_key) if request.idempotency_key else None
-    scope = request.idempotency_scope
+    scope = request.idempotency_scope or ""
     assert key is None or scope, "an idempotency key needs the caller's scope"
     # The request as sent, not as resolved: a retry after a lost response must replay even
     # though the booking consumed its hold meanwhile.
