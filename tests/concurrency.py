@@ -14,12 +14,13 @@ from django.test import Client
 MAX_THREADS = 40
 
 
-def post_graphql(query: str, variables: dict) -> tuple[int, dict]:
+def post_graphql(query: str, variables: dict, **headers: str) -> tuple[int, dict]:
     try:
         response = Client().post(
             "/graphql",
             json.dumps({"query": query, "variables": variables}),
             content_type="application/json",
+            **headers,
         )
         return response.status_code, response.json()
     finally:

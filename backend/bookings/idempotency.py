@@ -33,8 +33,9 @@ def check_key(key: str) -> str:
 
 def caller_scope(request) -> str:
     """Who sends a request, as the string its keys are hashed with. Anonymous citizens get a
-    random secret in their session (a cookie), so neither the key nor the booking's data is
-    enough to replay their booking. A browser that does not keep cookies (an embed in a
+    random secret in their session (a cookie; holdSlot sets it already, so a lost booking
+    answer does not lose it), so neither the key nor the booking's data is enough to replay
+    their booking. A browser that does not keep cookies (an embed in a
     portal whose browser blocks third-party cookies) gets no replay: its retry of a booking
     from a hold finds the hold used up (HOLD_NOT_FOUND) instead of booking twice."""
     device = getattr(request, "device", None)

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from backend.bookings.errors import BookingError
+from backend.bookings.idempotency import caller_scope
 from backend.bookings.services.holds import (
     MAX_HOLD_EXTENSIONS,
     do_extend_hold,
@@ -51,6 +52,10 @@ class HoldMutation:
             )
         except BookingError as exc:
             return HoldSlotPayload(hold=None, errors=user_errors(exc))
+        # An anonymous browser gets its idempotency secret (a session cookie) with the hold:
+        # were it first set by the booking's answer, a lost answer would lose it too, and the
+        # retry could not replay.
+        caller_scope(info.context.request)
         return HoldSlotPayload(hold=Hold(_model=hold), errors=[])
 
     @strawberry.mutation(description="Give a hold back before it expires.")

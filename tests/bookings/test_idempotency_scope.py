@@ -5,13 +5,15 @@ simply a new request and books afresh."""
 
 from __future__ import annotations
 
+from http.cookies import SimpleCookie
+
 import pytest
 from django.test import Client
 
 from backend.accounts.api_tokens import issue_api_token
 from backend.bookings.models import Booking, IdempotencyRecord
 from tests.conftest import GraphQLClient, at, bearer, working_day
-from tests.documents import BOOK, CITIZEN
+from tests.documents import BOOK, CITIZEN, HOLD_SLOT
 
 pytestmark = pytest.mark.django_db
 
@@ -130,4 +132,26 @@ def test_a_different_body_with_the_callers_own_key_is_refused(demo):
         "replayed": False,
         "errors": [{"code": "IDEMPOTENCY_KEY_REUSED", "field": "idempotencyKey"}],
     }
+    assert Booking.objects.count() == 1
+
+
+def test_a_browser_whose_booking_answer_was_lost_replays_it(demo):
+    """The browser's secret comes with the hold, so the retry after a lost booking answer
+    (whose cookies were lost with it) still finds its booking."""
+    browser = GraphQLClient(Client(), {})
+    start = at(working_day(), 8, 30)
+    slot = {"service": str(demo.kfz.pk), "location": str(demo.rathaus.pk), "start": start}
+    hold = browser.data(HOLD_SLOT, {"input": slot})["holdSlot"]["hold"]
+    after_the_hold = Client()
+    after_the_hold.cookies = SimpleCookie(browser.client.cookies.output(header=""))
+    request = {"input": {**CITIZEN, "hold": hold["id"], "idempotencyKey": "lost-5678-resp"}}
+
+    first = book(browser, request)  # this answer and its cookies never arrive
+    retry = book(GraphQLClient(after_the_hold, {}), request)
+
+    assert (retry["errors"], retry["replayed"]) == ([], True)
+    assert (retry["booking"]["code"], retry["manageToken"]) == (
+        first["booking"]["code"],
+        first["manageToken"],
+    )
     assert Booking.objects.count() == 1
