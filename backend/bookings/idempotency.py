@@ -19,6 +19,8 @@ from .models import IdempotencyRecord
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
 # The session entry holding an anonymous browser's secret (created by its first keyed booking).
 CLIENT_SECRET_SESSION_KEY = "idempotency_client_secret"
+# Retries come within minutes; an anonymous session kept for nothing else ends after a day.
+CLIENT_SESSION_SECONDS = 24 * 3600
 
 
 def check_key(key: str) -> str:
@@ -51,6 +53,7 @@ def caller_scope(request) -> str:
     if not isinstance(secret, str):
         secret = secrets.token_urlsafe(32)
         request.session[CLIENT_SECRET_SESSION_KEY] = secret
+        request.session.set_expiry(CLIENT_SESSION_SECONDS)
     return f"client:{secret}"
 
 
