@@ -287,6 +287,11 @@ VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", f"mailto:{FROM_EMAIL}")
 # fake push service). Only with DEBUG (a system check says so otherwise); tests set it.
 PUSH_ALLOW_INSECURE_ENDPOINTS = env_bool("PUSH_ALLOW_INSECURE_ENDPOINTS", False)
 
+# --- Outbound requests: Web Push endpoints (backend/core/netguard.py) ------------------------
+# Push endpoints must be on a known push service (FCM, Mozilla, Apple, Windows); these hosts
+# are allowed in addition ("push.example.org", or "*.example.org" for any host below it).
+PUSH_ALLOWED_HOSTS = env_list("PUSH_ALLOWED_HOSTS")
+
 # --- Cross-origin: the embed in city portals (seed 000: CORS_ALLOWED_ORIGINS) ---------------
 # Origins listed here (and per organization in the admin) may frame /embed and call /graphql
 # from the browser; django-cors-headers asks backend.core.origins.cors_allows per request.

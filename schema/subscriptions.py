@@ -103,9 +103,11 @@ class Subscription:
     ) -> AsyncGenerator[CounterQueue, None]:
         place = await _location(location)
         view = database_sync_to_async(counter_queue_of)
-        first = await view(info, str(place.pk))  # checks permission before joining the group
+        await view(info, str(place.pk))  # checks permission before joining the group
         async with location_updates(place.pk) as messages:
-            yield first
+            # Read again now that nothing can be missed: a state read before joining misses a
+            # call made in between, and the console would show it as never called.
+            yield await view(info, str(place.pk))
             async for _message in messages:
                 # names of citizens follow: only while the staff session still holds
                 if not await info.context.still_signed_in():

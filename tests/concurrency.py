@@ -16,7 +16,7 @@ from tests.proof_of_work import with_proofs
 MAX_THREADS = 40
 
 
-def post_graphql(query: str, variables: dict) -> tuple[int, dict]:
+def post_graphql(query: str, variables: dict, **headers: str) -> tuple[int, dict]:
     """One citizen's request, with a solved proof of work where it needs one."""
     client = Client()
 
@@ -25,6 +25,7 @@ def post_graphql(query: str, variables: dict) -> tuple[int, dict]:
             "/graphql",
             json.dumps({"query": query, "variables": variables}),
             content_type="application/json",
+            **headers,
         )
 
     try:

@@ -1,13 +1,26 @@
-"""Idempotency keys for bookAppointment: the same key replays the first result."""
+"""Idempotency keys for bookAppointment: the same key from the same caller replays the first
+result.
+
+A key is scoped to the caller that sent it: the records are found by a hash of the key
+together with who is asking (an API token, a device, a staff user, or an anonymous browser's
+own random secret kept in its session). Another caller sending the same key (and body)
+finds nothing and is treated as a new request: it never sees the first caller's booking,
+its personal data or its manage token. Keys therefore need to be unique per caller only,
+like the idempotency keys of payment APIs."""
 
 import hashlib
 import json
 import re
+import secrets
 
 from .errors import BookingError, ErrorCode
 from .models import IdempotencyRecord
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
+# The session entry holding an anonymous browser's secret (created by its first keyed booking).
+CLIENT_SECRET_SESSION_KEY = "idempotency_client_secret"
+# Retries come within minutes; an anonymous session kept for nothing else ends after a day.
+CLIENT_SESSION_SECONDS = 24 * 3600
 
 
 def check_key(key: str) -> str:
@@ -20,20 +33,43 @@ def check_key(key: str) -> str:
     return key
 
 
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+def caller_scope(request) -> str:
+    """Who sends a request, as the string its keys are hashed with. Anonymous citizens get a
+    random secret in their session (a cookie; holdSlot sets it already, so a lost booking
+    answer does not lose it), so neither the key nor the booking's data is enough to replay
+    their booking. A browser that does not keep cookies (an embed in a
+    portal whose browser blocks third-party cookies) gets no replay: its retry of a booking
+    from a hold finds the hold used up (HOLD_NOT_FOUND) instead of booking twice."""
+    device = getattr(request, "device", None)
+    if device is not None:
+        return f"device:{device.pk}"
+    token = getattr(request, "api_token", None)
+    if token is not None:
+        return f"token:{token.pk}"
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    secret = request.session.get(CLIENT_SECRET_SESSION_KEY)
+    if not isinstance(secret, str):
+        secret = secrets.token_urlsafe(32)
+        request.session[CLIENT_SECRET_SESSION_KEY] = secret
+        request.session.set_expiry(CLIENT_SESSION_SECONDS)
+    return f"client:{secret}"
+
+
+def key_hash(scope: str, key: str) -> str:
+    # The key pattern has no newline: "scope\nkey" is unambiguous.
+    return hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
 
 
 def fingerprint(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def find(key: str, fingerprint: str) -> IdempotencyRecord | None:
-    """The record of a key (keys are random per client, so one is enough to find it; should
-    two organizations hold the same key, the one with this request's fingerprint wins)."""
-    records = list(
-        IdempotencyRecord.objects.select_related("booking").filter(key_hash=key_hash(key))[:5]
-    )
-    return next(
-        (r for r in records if r.fingerprint == fingerprint), records[0] if records else None
+def find(scope: str, key: str) -> IdempotencyRecord | None:
+    """This caller's record of the key, if it used the key before."""
+    return (
+        IdempotencyRecord.objects.select_related("booking")
+        .filter(key_hash=key_hash(scope, key))
+        .first()
     )

@@ -178,7 +178,9 @@ class Claim(models.Model):
 class IdempotencyRecord(models.Model):
     """The first successful result of a bookAppointment call with an idempotency key.
 
-    Only the key's hash is stored; a replay derives the manage token again (tokens.py)."""
+    Only a hash of the key together with its caller's scope is stored (idempotency.py: one
+    record per caller and key, found by no other caller); a replay derives the manage token
+    again (tokens.py)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     key_hash = models.CharField(max_length=64)
@@ -188,9 +190,7 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "key_hash"], name="idempotency_key_unique"
-            ),
+            models.UniqueConstraint(fields=["key_hash"], name="idempotency_caller_key_unique"),
         ]
 
 

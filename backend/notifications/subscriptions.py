@@ -2,28 +2,37 @@
 booking, ticket or waitlist entry capped, the language defaulted from what it is about.
 
 The server later POSTs to the endpoint, so an endpoint is a URL anybody with a booking can
-make the server call: it must be https on a public host name, never an address in a private,
-loopback or link-local range or a local name (PUSH_ALLOW_INSECURE_ENDPOINTS relaxes this for
-a local fake push service in development and tests). Real push services (FCM, Mozilla,
-Apple, Microsoft) all use public https host names."""
+make the server call. It must be https on a host of a known push service (FCM, Mozilla
+autopush, Apple, Windows; PUSH_ALLOWED_HOSTS adds more) and never an address in a private,
+loopback or link-local range or a local name. Sending resolves the host again and calls only
+public addresses, without redirects (channels/push.py, backend/core/netguard.py).
+PUSH_ALLOW_INSECURE_ENDPOINTS relaxes the scheme and address rules (not the host list) for a
+local fake push service in development and tests."""
 
 from __future__ import annotations
 
 import socket
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from backend.bookings.errors import BookingError, ErrorCode
 from backend.bookings.models import Booking
 from backend.bookings.services.transactions import write_transaction
+from backend.core import netguard
 from backend.queue.models import QueueTicket
 
 from .models import PushSubscription, WaitlistEntry
 
 LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".localdomain")
+# The push services browsers use: a host, or "*." and a domain for any host below it.
+KNOWN_PUSH_HOSTS = (
+    "fcm.googleapis.com",  # Chrome, Edge, Opera, Samsung Internet (Firebase Cloud Messaging)
+    "updates.push.services.mozilla.com",  # Firefox (autopush)
+    "*.push.apple.com",  # Safari (web.push.apple.com)
+    "*.notify.windows.com",  # legacy Edge (Windows Push Notification Services)
+)
 
 
 def check_push_endpoint(endpoint: str) -> str:
@@ -32,21 +41,29 @@ def check_push_endpoint(endpoint: str) -> str:
         "The push endpoint must be an https URL of a public push service.",
         "endpoint",
     )
+    insecure = settings.PUSH_ALLOW_INSECURE_ENDPOINTS
     try:
-        parts = urlsplit(endpoint)
-        parts.port  # noqa: B018  (raises ValueError for a port that is no number)
-    except ValueError:
+        _scheme, host, _port = netguard.check_url(
+            endpoint, ("https", "http") if insecure else ("https",)
+        )
+    except netguard.BlockedDestination:
         raise invalid from None
-    host = (parts.hostname or "").rstrip(".").lower()
-    if len(endpoint) > 1000 or not host or parts.username or parts.password:
+    if len(endpoint) > 1000 or not is_push_service_host(host):
         raise invalid
-    if settings.PUSH_ALLOW_INSECURE_ENDPOINTS:
-        if parts.scheme not in ("https", "http"):
-            raise invalid
-        return endpoint
-    if parts.scheme != "https" or not _is_public_host(host):
+    if not insecure and not _is_public_host(host):
         raise invalid
     return endpoint
+
+
+def is_push_service_host(host: str) -> bool:
+    for pattern in (*KNOWN_PUSH_HOSTS, *settings.PUSH_ALLOWED_HOSTS):
+        pattern = pattern.rstrip(".").lower()
+        if pattern.startswith("*."):
+            if host.endswith(pattern[1:]) and len(host) > len(pattern) - 1:
+                return True
+        elif host == pattern:
+            return True
+    return False
 
 
 def _is_public_host(host: str) -> bool:

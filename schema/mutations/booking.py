@@ -7,6 +7,7 @@ from strawberry.types import Info
 
 from backend.accounts.actors import Actor
 from backend.bookings.errors import BookingError
+from backend.bookings.idempotency import caller_scope
 from backend.bookings.models import Booking as BookingModel
 from backend.bookings.services.booking import BookingRequest, do_book_appointment
 from backend.bookings.services.language import do_set_booking_language
@@ -68,6 +69,9 @@ class BookingMutation:
                     start=aware(input.start, "start") if input.start else None,
                     source=booking_source(actor, input.source.value if input.source else None),
                     idempotency_key=input.idempotency_key,
+                    idempotency_scope=(
+                        caller_scope(info.context.request) if input.idempotency_key else None
+                    ),
                 ),
                 actor,
                 proof=proof_of(info, input.proof),

@@ -9,6 +9,7 @@ from itertools import pairwise
 
 import pytest
 
+from backend.accounts.api_tokens import issue_api_token
 from backend.bookings.models import Booking, Claim
 from backend.catalog.models import Resource, Service, WorkingHours
 from tests.concurrency import fire, post_graphql
@@ -115,13 +116,20 @@ def test_100_concurrent_overlapping_bookings_never_double_book_a_resource(demo, 
 
 
 def test_same_idempotency_key_sent_20_times_at_once_books_once(demo):
+    """One caller (keys are scoped to it: tests/bookings/test_idempotency_scope.py)."""
     start = at(working_day(), 11, 0)
-    results = fire(
-        [
-            booking_request(demo.kfz, demo.rathaus, start, idempotencyKey="retry-7f3c9a1e-4b2d")
-            for _ in range(20)
-        ]
-    )
+    _token, secret = issue_api_token(demo.org, "Bürgerportal")
+    variables = {
+        "input": {
+            **CITIZEN,
+            "service": str(demo.kfz.pk),
+            "location": str(demo.rathaus.pk),
+            "start": start,
+            "idempotencyKey": "retry-7f3c9a1e-4b2d",
+        }
+    }
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    results = fire([lambda: post_graphql(BOOK, variables, **auth) for _ in range(20)])
 
     payloads = [body["data"]["bookAppointment"] for _status, body in results]
     assert {p["booking"]["code"] for p in payloads} == {Booking.objects.get().code}

@@ -372,6 +372,7 @@ def vapid_key(settings, tmp_path):
     settings.VAPID_SUBJECT = "mailto:termine@musterhausen.example"
     # The local fake push service is http on 127.0.0.1: allowed only like this (dev, tests).
     settings.PUSH_ALLOW_INSECURE_ENDPOINTS = True
+    settings.PUSH_ALLOWED_HOSTS = ["127.0.0.1"]
     return settings.VAPID_KEY_FILE
 
 

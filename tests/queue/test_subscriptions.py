@@ -213,3 +213,37 @@ async def test_many_boards_share_one_subscription_and_each_gets_every_call(demo,
     assert (await next_event(late))["data"]["queueDisplay"]["called"][0]["number"] == "A001"
     for board in [*boards[1:], late]:
         await board.disconnect()
+
+
+async def test_a_call_made_while_the_console_subscribes_is_not_lost(demo, floor, monkeypatch):
+    """graphql-transport-ws has no "subscribed" acknowledgement, so a clerk's console
+    subscribes and calls at about the same time. A call committed after the subscription read
+    its first state must still reach it (the console showed "no current ticket" for good)."""
+    from schema import subscriptions
+
+    await draw(floor, demo)
+    point = {"input": {"servicePoint": str(floor.counters[0].pk)}}
+    await act(floor, SIGN_IN, point)
+    read_state = subscriptions.counter_queue_of
+    calls = []
+
+    def read_then_call(info, location):
+        state = read_state(info, location)
+        if not calls:  # the clerk clicks "call next" right after the first read
+            calls.append(floor.clerk.data(CALL_NEXT, point)["callNextTicket"]["ticket"])
+        return state
+
+    monkeypatch.setattr(subscriptions, "counter_queue_of", read_then_call)
+    session = floor.clerk.client.cookies[settings.SESSION_COOKIE_NAME].value
+    ws = await connect(f"{settings.SESSION_COOKIE_NAME}={session}")
+    await subscribe(ws, COUNTER_SUB, {"l": str(demo.rathaus.pk)})
+
+    states = [(await next_event(ws))["data"]["counterQueue"]]
+    while not states[-1]["active"]:  # fails by timeout when the call never arrives
+        states.append((await next_event(ws))["data"]["counterQueue"])
+    assert [call["number"] for call in calls] == ["A001"]
+    assert states[-1] == {
+        "waiting": [],
+        "active": [{"number": "A001", "status": "CALLED", "servicePoint": "Schalter 1"}],
+    }
+    await ws.disconnect()

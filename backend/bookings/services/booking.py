@@ -45,6 +45,8 @@ class BookingRequest:
     start: datetime | None = None
     source: str = Booking.Source.WEB
     idempotency_key: str | None = None
+    # Who sends the key (idempotency.caller_scope); required with a key.
+    idempotency_scope: str | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -74,6 +76,8 @@ def do_book_appointment(
         # refused attempt still counts (backend/core/ratelimit.py).
         hit("bookAppointment", email=_alias_free(contact.email), phone=contact.phone or None)
     key = idempotency.check_key(request.idempotency_key) if request.idempotency_key else None
+    scope = request.idempotency_scope or ""
+    assert key is None or scope, "an idempotency key needs the caller's scope"
     # The request as sent, not as resolved: a retry after a lost response must replay even
     # though the booking consumed its hold meanwhile.
     fingerprint = idempotency.fingerprint(
@@ -86,8 +90,8 @@ def do_book_appointment(
             "source": request.source,
         }
     )
-    if key and (record := idempotency.find(key, fingerprint)):
-        return _replay(record, key, fingerprint)
+    if key and (record := idempotency.find(scope, key)):
+        return _replay(record, fingerprint, actor)
     # After the replay: a retry of a booking that was made changes nothing, so costs nothing.
     spend_proof(proof, Purpose.BOOK_APPOINTMENT, actor, now)
     hold, service, location, start = _target(request)
@@ -112,7 +116,7 @@ def do_book_appointment(
                 manage_token_hash=hash_secret(token),
             )
             if key:
-                _record_key(booking, key, fingerprint)
+                _record_key(booking, idempotency.key_hash(scope, key), fingerprint)
             staff = _take_capacity(hold, booking, service, location, start, plan, now)
             if staff is not None:
                 booking.assigned_staff = staff
@@ -127,10 +131,10 @@ def do_book_appointment(
             )
             emit("booking.created", booking_id=booking.pk)
     except _SameKeyInFlight:
-        assert key is not None  # only raised while recording a key
-        record = idempotency.find(key, fingerprint)
+        assert key is not None and scope  # only raised while recording a key
+        record = idempotency.find(scope, key)
         assert record is not None  # the winner committed it
-        return _replay(record, key, fingerprint)
+        return _replay(record, fingerprint, actor)
     return BookingResult(booking, token)
 
 
@@ -207,14 +211,14 @@ def _insert_booking(
     raise BookingError(ErrorCode.BUSY, "Could not issue a booking code. Please try again.")
 
 
-def _record_key(booking: Booking, key: str, fingerprint: str) -> None:
+def _record_key(booking: Booking, key_hash: str, fingerprint: str) -> None:
     """Insert the key first, before taking capacity: concurrent requests with the same key
     wait here on the unique index and then replay, instead of competing for seats."""
     try:
         with transaction.atomic():
             IdempotencyRecord.objects.create(
                 organization_id=booking.organization_id,
-                key_hash=idempotency.key_hash(key),
+                key_hash=key_hash,
                 fingerprint=fingerprint,
                 booking=booking,
             )
@@ -239,7 +243,11 @@ def _take_capacity(hold, booking, service, location, start, plan, now):
     return capacity.take(service, location, start, plan, booking, now)
 
 
-def _replay(record: IdempotencyRecord, key: str, fingerprint: str) -> BookingResult:
+def _replay(record: IdempotencyRecord, fingerprint: str, actor: Actor) -> BookingResult:
+    """Only the caller that made the record finds it (the key is hashed with its scope);
+    the permission is checked again all the same before anything of the booking is shown."""
+    if not actor.may_act_in(record.organization_id):
+        raise BookingError(ErrorCode.NOT_FOUND, "No such service.", "service")
     if record.fingerprint != fingerprint:
         raise BookingError(
             ErrorCode.IDEMPOTENCY_KEY_REUSED,

@@ -16,7 +16,11 @@ from django.conf import settings
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
+from backend.bookings.errors import BookingError
+from backend.core import netguard
+
 from ..models import PushSubscription
+from ..subscriptions import check_push_endpoint
 from . import PermanentError, TransientError
 
 
@@ -51,13 +55,36 @@ def application_server_key() -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _session_for(subscription: PushSubscription):
+    """A session pinned to the endpoint's checked addresses (backend/core/netguard.py): the
+    host is checked against the push services again (a subscription may predate a change of
+    PUSH_ALLOWED_HOSTS) and resolved now, so a name that resolves to a private address, or
+    starts to, is never called. A refused endpoint is deleted: it will not get better."""
+    insecure = settings.PUSH_ALLOW_INSECURE_ENDPOINTS
+    try:
+        check_push_endpoint(subscription.endpoint)
+        destination = netguard.resolve(
+            subscription.endpoint,
+            schemes=("https", "http") if insecure else ("https",),
+            allow_private=insecure,
+        )
+    except netguard.UnresolvableHost:
+        raise TransientError("push service unreachable (DNS)") from None
+    except (BookingError, netguard.BlockedDestination):
+        subscription.delete()
+        raise PermanentError("push endpoint not allowed") from None
+    return netguard.pinned_session(destination)
+
+
 def send_push(subscription: PushSubscription, payload: dict, ttl: int, urgency: str) -> None:
     """Send one message. TTL is always > 0 (0 would drop it for a phone that is offline) and
     the claims dict is fresh per call (webpush() adds aud/exp to it: STACK-NOTES trap 12).
     A 404/410 means the browser dropped the subscription: it is deleted, like one whose keys
-    are malformed (nothing could ever be encrypted for it)."""
+    are malformed (nothing could ever be encrypted for it) and one whose push service
+    answers with a redirect (never followed: its target was not checked)."""
     assert ttl > 0
     ensure_vapid_keys()
+    session = _session_for(subscription)
     try:
         webpush(
             subscription_info={
@@ -70,6 +97,7 @@ def send_push(subscription: PushSubscription, payload: dict, ttl: int, urgency: 
             ttl=ttl,
             headers={"Urgency": urgency},
             timeout=10,
+            requests_session=session,
         )
     except WebPushException as exc:
         # Not chained (`from None`): WebPushException quotes the push service's answer.
@@ -80,15 +108,23 @@ def send_push(subscription: PushSubscription, payload: dict, ttl: int, urgency: 
         if status in (404, 410):
             subscription.delete()
             raise PermanentError("subscription gone") from None
+        if 300 <= status < 400:
+            subscription.delete()
+            raise PermanentError(f"push service redirected ({status})") from None
         if 400 <= status < 500 and status != 429:
             raise PermanentError(f"push service refused ({status})") from None
         raise TransientError(f"push service failed ({status})") from None
     except requests.RequestException as exc:  # unreachable, timed out: try again later
         # Not chained: the cause quotes the endpoint URL, a token of the citizen's browser.
         raise TransientError(f"push service unreachable ({type(exc).__name__})") from None
+    except netguard.BlockedDestination:  # the session refused another host: never expected
+        subscription.delete()
+        raise PermanentError("push endpoint not allowed") from None
     except (ValueError, IndexError, TypeError):  # keys that are no P-256 point/secret
         subscription.delete()
         raise PermanentError("invalid subscription") from None
+    finally:
+        session.close()
 
 
 def send_push_to_all(
