@@ -59,9 +59,7 @@ def timeout_error() -> GraphQLError:
 
 
 def start_clock(request: Any) -> None:
-    setattr(
-        request, DEADLINE_ATTRIBUTE, time.monotonic() + settings.GRAPHQL_REQUEST_BUDGET_SECONDS
-    )
+    setattr(request, DEADLINE_ATTRIBUTE, time.monotonic() + settings.GRAPHQL_REQUEST_BUDGET_SECONDS)
 
 
 class RequestGuard(SchemaExtension):

@@ -136,9 +136,7 @@ class VorzimmerGraphQLView(GraphQLView):
             return _error("`query` must be a non-empty string.", "BAD_REQUEST", 400, media_type)
         payload = self.process_result(request, result)
         status = 200
-        if media_type == GRAPHQL_RESPONSE_JSON and not getattr(
-            request, EXECUTING_ATTRIBUTE, False
-        ):
+        if media_type == GRAPHQL_RESPONSE_JSON and not getattr(request, EXECUTING_ATTRIBUTE, False):
             # The spec's "request error": nothing was executed, so there is no `data` at all.
             payload.pop("data", None)
             status = 400
