@@ -51,7 +51,9 @@ def test_a_document_within_the_expanded_size_limit_runs(gql, demo, settings):
     settings.GRAPHQL_COST_BUDGET_ANONYMOUS = 1_000_000
     body = gql(fragment_bomb(9))  # 2^9 spreads of 2 fields: 1024 fields
 
-    assert body == {"data": {"organizations": [{"slug": "praxis-sommer"}, {"slug": "musterhausen"}]}}
+    assert body == {
+        "data": {"organizations": [{"slug": "praxis-sommer"}, {"slug": "musterhausen"}]}
+    }
 
 
 def test_fragment_cycles_terminate_with_a_validation_error(gql, demo):
@@ -192,9 +194,7 @@ def test_a_request_past_its_budget_stops_between_fields_with_timeout(gql, demo, 
         return real_days(*args, **kwargs)
 
     monkeypatch.setattr(availability, "available_days", slow_days)
-    days = (
-        'availableDays(service: $s, location: $l, from: "2030-01-07", to: "2030-01-08")'
-    )
+    days = 'availableDays(service: $s, location: $l, from: "2030-01-07", to: "2030-01-08")'
     body = gql(
         f"query($s: ID!, $l: ID!) {{ a: {days} b: {days} c: {days} }}",
         {"s": str(demo.ausweis.pk), "l": str(demo.rathaus.pk)},
