@@ -18,7 +18,7 @@ MAX_NUMBER_DIGITS = 50
 JSON_MEDIA_TYPES = ("application/json", "application/graphql-response+json")
 
 
-class RequestRefused(Exception):  # noqa: N818 (an answer to the client, not a crash)
+class RequestRefused(Exception):
     def __init__(self, status: int, code: str, message: str):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message

@@ -18,7 +18,6 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from .errors import is_fault, should_mask
 from .guard import RequestGuard
-from .scalars import SCALAR_OVERRIDES
 from .limits import validation_rules
 from .mutations.booking import BookingMutation
 from .mutations.holds import HoldMutation
@@ -32,10 +31,21 @@ from .queries.catalog import CatalogQuery
 from .queries.me import MeQuery
 from .queries.notifications import NotificationQuery
 from .queries.queue import KioskQuery, QueueQuery, QueueStatsQuery
+from .scalars import SCALAR_OVERRIDES
 from .subscriptions import Subscription
 
 
-@strawberry.type(description="Read the catalog, availability and bookings.")
+@strawberry.type(
+    description="Read the catalog, availability and bookings.\n\n"
+    "Every request is bounded. Its estimated cost must stay within the caller's budget "
+    "(50,000 for anonymous callers, 200,000 for staff, API tokens and devices by default): "
+    "every field costs 1, and a list counts its `limit`/`first` argument or 10 items, "
+    "multiplying everything selected inside it. A list selected inside itself or leading "
+    "straight back to the list around it (`Location.services { locations }`) is refused "
+    "(NESTED_LIST_REFUSED). Refusals are top-level errors: QUERY_TOO_COSTLY with `cost` and "
+    "`budget`, DOCUMENT_TOO_LARGE (more than 2,000 fields with fragments expanded), and "
+    "TIMEOUT (more than 10 s of work). Operations are sent by POST as JSON."
+)
 class Query(
     CatalogQuery,
     AvailabilityQuery,

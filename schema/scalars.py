@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-import dateutil.parser
+import dateutil.parser  # type: ignore[import-untyped]
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.schema.types.base_scalars import (
     DateDefinition,

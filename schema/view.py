@@ -17,6 +17,7 @@ import json
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView
 from strawberry.exceptions import MissingQueryError
@@ -111,7 +112,7 @@ class VorzimmerGraphQLView(GraphQLView):
             )
         return read_post(request.META.get("CONTENT_TYPE", ""), request.body)
 
-    def _execute(self, request, data, media_type: str) -> HttpResponse:
+    def _execute(self, request, data, media_type: str) -> HttpResponseBase:
         sub_response = self.get_sub_response(request)
         context = self.get_context(request, response=sub_response)
         try:

@@ -50,8 +50,10 @@ def bodies() -> st.SearchStrategy[Body]:
     invalid = from_schema(PRODUCTION_SDL, custom_scalars=CUSTOM_SCALARS, mode=Mode.NEGATIVE)
     json_values = st.recursive(
         st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-        lambda children: st.lists(children, max_size=3)
-        | st.dictionaries(st.text(max_size=5), children, max_size=3),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(st.text(max_size=5), children, max_size=3)
+        ),
         max_leaves=8,
     )
     return st.one_of(
