@@ -92,7 +92,7 @@ class RequestGuard(SchemaExtension):
         self._check_deadline()
         self._check_cost()
         request = self._request()
-        if request is not None:
+        if hasattr(request, DEADLINE_ATTRIBUTE):  # an HTTP request: the view reads the flag
             setattr(request, EXECUTING_ATTRIBUTE, True)
         yield
         result = context.result
