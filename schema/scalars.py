@@ -19,17 +19,31 @@ from strawberry.schema.types.base_scalars import (
 )
 from strawberry.types.scalar import ScalarDefinition
 
+# Dates at the edges of Python's range overflow as soon as a service converts them to UTC or
+# adds a day; no appointment, hold or report is about times outside these years.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _in_range(value: object) -> bool:
+    if isinstance(value, dt.datetime) and value.utcoffset() is not None:
+        value = value.astimezone(dt.UTC)  # raises OverflowError at the edges
+    year = getattr(value, "year", FIRST_YEAR)
+    return FIRST_YEAR <= year <= LAST_YEAR
+
 
 def _parser(parse: Callable[[str], object], name: str, example: str) -> Callable:
     def parse_value(value: object) -> object:
         if isinstance(value, str):
             try:
-                return parse(value)
+                parsed = parse(value)
+                if _in_range(parsed):
+                    return parsed
             except (ValueError, OverflowError):
                 pass
         shown = value if isinstance(value, str | int | float) else type(value).__name__
         raise StrawberryInputCoercionError(
-            f'Value cannot represent a {name}: "{shown}". Use ISO 8601, e.g. {example}.'
+            f'Value cannot represent a {name}: "{shown}". Use ISO 8601 (years {FIRST_YEAR} '
+            f"to {LAST_YEAR}), e.g. {example}."
         )
 
     return parse_value

@@ -38,6 +38,7 @@ def main() -> int:
     leaks: list[str] = []
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)
+    started = time.monotonic()
 
     @settings(
         max_examples=args.documents,
@@ -51,11 +52,13 @@ def main() -> int:
         body, content_type = request
         response = client.post("/graphql", body, content_type=content_type)
         statuses[response.status_code] += 1
+        total = sum(statuses.values())
+        if total % 1000 == 0:  # progress: a long run on a busy machine shows it is alive
+            print(f"  {total} posted, {time.monotonic() - started:.0f} s: {dict(statuses)}")
         leak = leak_in(response.content, body)
         if leak:
             leaks.append(leak)
 
-    started = time.monotonic()
     post()
     elapsed = time.monotonic() - started
     logging.getLogger().removeHandler(errors)

@@ -5,11 +5,12 @@ client's Accept header as the GraphQL-over-HTTP spec says."""
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from django.test import Client
 
-from tests.documents import BOOK
+from tests.documents import BOOK, HOLD_SLOT
 
 pytestmark = pytest.mark.django_db
 
@@ -207,7 +208,7 @@ def test_a_bad_start_time_is_a_typed_validation_error_without_python_internals(d
             {
                 "message": "Variable '$input' has invalid value at .start: "
                 'Value cannot represent a DateTime: "2030-01-0x". '
-                "Use ISO 8601, e.g. 2026-03-02T09:00:00+01:00.",
+                "Use ISO 8601 (years 1900 to 2999), e.g. 2026-03-02T09:00:00+01:00.",
                 "locations": [{"line": 2, "column": 15}],
             }
         ],
@@ -270,3 +271,26 @@ def test_field_errors_are_200_with_data_for_graphql_response_json(demo):
             }
         ],
     }
+
+
+@pytest.mark.parametrize(
+    "start", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00", "1899-12-31T09:00:00Z"]
+)
+def test_times_at_the_edge_of_the_calendar_are_refused_cleanly(demo, start, caplog):
+    """Found by the fuzz test: converting year 1 or 9999 to UTC overflowed inside holdSlot."""
+    variables = {
+        "input": {"service": str(demo.ausweis.pk), "location": str(demo.rathaus.pk), "start": start}
+    }
+    response = post(json.dumps({"query": HOLD_SLOT, "variables": variables}))
+    assert response.json() == {
+        "data": None,
+        "errors": [
+            {
+                "message": "Variable '$input' has invalid value at .start: "
+                f'Value cannot represent a DateTime: "{start}". '
+                "Use ISO 8601 (years 1900 to 2999), e.g. 2026-03-02T09:00:00+01:00.",
+                "locations": [{"line": 2, "column": 15}],
+            }
+        ],
+    }
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
