@@ -15,6 +15,8 @@ from typing import Any
 # JSON numbers longer than this are refused: no legitimate variable needs more digits, and
 # Python refuses to convert strings of more than 4,300 digits to int (int_max_str_digits).
 MAX_NUMBER_DIGITS = 50
+# PostgreSQL text cannot hold NUL, and no name, code or address contains one.
+NUL_MESSAGE = "Strings in the request must not contain NUL (\\u0000) characters."
 JSON_MEDIA_TYPES = ("application/json", "application/graphql-response+json")
 
 
@@ -72,9 +74,9 @@ def _no_constants(name: str) -> float:
 
 
 def _check_strings(value: Any) -> None:
-    """Every string must be encodable as UTF-8: JSON's \\ud800 escapes can smuggle lone
+    """Every string must be encodable as UTF-8 (JSON's \\ud800 escapes can smuggle lone
     surrogates that crash later, when a response, a log line or a database write encodes
-    them. Walked without recursion (nesting depth is bounded only by the body size)."""
+    them) and free of NUL. Walked without recursion: nesting is bounded only by body size."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -95,6 +97,8 @@ def _check_strings(value: Any) -> None:
                 raise bad_request(
                     "The request contains a lone surrogate (an unpaired \\ud800-\\udfff escape)."
                 ) from None
+            if "\x00" in text:
+                raise bad_request(NUL_MESSAGE)
 
 
 def parse_json_body(body: bytes) -> Any:

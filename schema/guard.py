@@ -19,9 +19,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from graphql import GraphQLError, OperationType
+from graphql import DocumentNode, GraphQLError, OperationType, StringValueNode, Visitor, visit
 from strawberry.extensions import SchemaExtension
 
+from .body import NUL_MESSAGE
 from .cost import CostEstimate, NestedListError, find_operation
 from .expansion import expanded_size
 
@@ -79,6 +80,8 @@ class RequestGuard(SchemaExtension):
             size = expanded_size(document, limit) if document is not None else 0
         except RecursionError:
             size = limit + 1  # nested beyond Python's stack: far beyond any limit
+        if document is not None and _has_nul_string(document):
+            raise GraphQLError(NUL_MESSAGE, extensions={"code": "BAD_REQUEST"})
         if size > limit:
             raise GraphQLError(
                 f"The document expands to more than {limit} fields (fragment spreads counted "
@@ -145,3 +148,18 @@ def _one_timeout(errors: list[GraphQLError]) -> list[GraphQLError]:
             timed_out = True
         kept.append(error)
     return kept
+
+
+class _NulFinder(Visitor):
+    found = False
+
+    def enter_string_value(self, node: StringValueNode, *_args) -> None:
+        if "\x00" in node.value:
+            self.found = True
+
+
+def _has_nul_string(document: DocumentNode) -> bool:
+    """String literals in the document itself (`"a\\u0000b"`), as body.py checks variables."""
+    finder = _NulFinder()
+    visit(document, finder)
+    return finder.found

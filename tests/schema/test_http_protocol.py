@@ -294,3 +294,22 @@ def test_times_at_the_edge_of_the_calendar_are_refused_cleanly(demo, start, capl
         ],
     }
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+NUL = "Strings in the request must not contain NUL (\\u0000) characters."
+
+
+def test_nul_in_variables_is_400(demo):
+    """Found by the fuzz test on PostgreSQL, whose text columns cannot hold NUL."""
+    body = json.dumps({"query": QUERY, "variables": {"slug": "a\x00b"}})
+    response = post(body)
+    assert response.status_code == 400
+    assert response.json() == {"errors": [{"message": NUL, "extensions": {"code": "BAD_REQUEST"}}]}
+
+
+def test_nul_in_a_document_string_is_refused_before_any_resolver_runs(demo, caplog):
+    document = '{ organization(slug: "a\\u0000b") { slug } }'
+    response = post(json.dumps({"query": document}), HTTP_ACCEPT=GRAPHQL_RESPONSE_JSON)
+    assert response.status_code == 400
+    assert response.json() == {"errors": [{"message": NUL, "extensions": {"code": "BAD_REQUEST"}}]}
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
