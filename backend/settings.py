@@ -506,3 +506,14 @@ FREED_SLOT_COOLDOWN_MIN_SECONDS = env_int("FREED_SLOT_COOLDOWN_MIN_SECONDS", 120
 FREED_SLOT_COOLDOWN_MAX_SECONDS = env_int("FREED_SLOT_COOLDOWN_MAX_SECONDS", 900)
 # A waitlist entry counts only once its e-mail address is confirmed; until then it expires.
 WAITLIST_CONFIRM_HOURS = env_int("WAITLIST_CONFIRM_HOURS", 24)
+
+# --- GraphQL over HTTP: expanded size, cost and time per request (ops/adr: request limits) ---
+# Fields a document may expand to, each fragment spread counted in full; checked before any
+# validation rule runs (fragment bombs).
+GRAPHQL_MAX_EXPANDED_FIELDS = env_int("GRAPHQL_MAX_EXPANDED_FIELDS", 2000)
+# Wall-clock budget for parsing, validating and executing one HTTP request (answered TIMEOUT).
+GRAPHQL_REQUEST_BUDGET_SECONDS = float(os.environ.get("GRAPHQL_REQUEST_BUDGET_SECONDS", "10"))
+# The cost model: every field costs 1; a list counts its `limit`/`first` or this many items.
+GRAPHQL_COST_LIST_SIZE = env_int("GRAPHQL_COST_LIST_SIZE", 10)
+GRAPHQL_COST_BUDGET_ANONYMOUS = env_int("GRAPHQL_COST_BUDGET_ANONYMOUS", 50_000)
+GRAPHQL_COST_BUDGET_AUTHENTICATED = env_int("GRAPHQL_COST_BUDGET_AUTHENTICATED", 200_000)

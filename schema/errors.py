@@ -71,3 +71,9 @@ def should_mask(error: GraphQLError) -> bool:
     errors, invalid variables, and our public errors (all GraphQLErrors)."""
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError)
+
+
+def is_fault(error: GraphQLError) -> bool:
+    """A bug worth a traceback in the log: raised while resolving a field, and not a
+    GraphQLError (our public errors and limits are GraphQLErrors, answered to the client)."""
+    return error.path is not None and not isinstance(error.original_error, GraphQLError)

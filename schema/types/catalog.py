@@ -75,7 +75,10 @@ class Location:
     closures: list[Closure] = strawberry_django.field(
         description="Closures that have not ended yet, soonest first."
     )
-    services: list[Service] = strawberry_django.field(description="Active services offered here.")
+    services: list[Service] = strawberry_django.field(
+        description="Active services offered here. Refused inside `Service.locations` "
+        "(NESTED_LIST_REFUSED): the answer would multiply with the size of the catalog."
+    )
 
     @classmethod
     def get_queryset(cls, queryset, info, **kwargs):
@@ -133,7 +136,9 @@ class Service:
         return [ResourceKind(kind) for kind in sorted(root.needed_kinds)]
 
     locations: list[Location] = strawberry_django.field(
-        description="Active locations that offer this service."
+        description="Active locations that offer this service. Refused inside "
+        "`Location.services` (NESTED_LIST_REFUSED); ask "
+        "`organizations { services { locations { id } } }` instead."
     )
 
     @classmethod

@@ -25,10 +25,9 @@ CATALOG = """{
       name timezone address { street }
       openingHours { weekday opens closes }
       closures { firstDay lastDay reason }
-      services { name(language: EN) requiredDocuments fee { amount } needs
-                 locations { slug } }
+      services { name(language: EN) requiredDocuments fee { amount } needs }
     }
-    services { slug locations { slug } }
+    services { slug locations { slug openingHours { weekday } } }
   }
 }"""
 
