@@ -14,20 +14,13 @@ import functools
 from django.conf import settings
 from graphql import (
     DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
-    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
-    SelectionSetNode,
     parse,
 )
 
-# Fields selected once fragments are expanded; the busiest page (the staff console's
-# counterQueue) selects about 40.
-MAX_EXPANDED_FIELDS = 1000
+from .expansion import expanded_size
 
 
 @functools.lru_cache(maxsize=256)
@@ -55,35 +48,6 @@ def chosen_operation(
     return operations[0]
 
 
-def expanded_fields(document: DocumentNode, operation: OperationDefinitionNode, limit: int) -> int:
-    """How many fields `operation` selects with its fragments expanded, counting stops soon
-    after `limit`. Unknown and cyclic spreads count nothing: validation reports them."""
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    sizes: dict[str, int] = {}
-
-    def size(selection_set: SelectionSetNode, open_fragments: frozenset[str]) -> int:
-        total = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                total += 1
-                if selection.selection_set is not None:
-                    total += size(selection.selection_set, open_fragments)
-            elif isinstance(selection, InlineFragmentNode):
-                total += size(selection.selection_set, open_fragments)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                if name not in sizes and name in fragments and name not in open_fragments:
-                    sizes[name] = size(fragments[name].selection_set, open_fragments | {name})
-                total += sizes.get(name, 0)
-            if total > limit:
-                break
-        return total
-
-    return size(operation.selection_set, frozenset())
-
-
 def socket_refusal(query: str, operation_name: str | None) -> GraphQLError | None:
     """Why the socket does not run this document, when that is not the schema's to say."""
     document = parsed(query)
@@ -97,13 +61,15 @@ def socket_refusal(query: str, operation_name: str | None) -> GraphQLError | Non
             "Only subscriptions are served over WebSocket; send queries and mutations "
             "to /graphql over HTTP."
         )
+    # The same bound as over HTTP (schema/expansion.py), checked before the handler parses
+    # and validates: a bomb would otherwise hold the event loop and every socket with it.
+    limit = settings.GRAPHQL_MAX_EXPANDED_FIELDS
     try:
-        fields = expanded_fields(document, operation, MAX_EXPANDED_FIELDS)
+        fields = expanded_size(document, limit)
     except RecursionError:
-        fields = MAX_EXPANDED_FIELDS + 1
-    if fields > MAX_EXPANDED_FIELDS:
+        fields = limit + 1
+    if fields > limit:
         return GraphQLError(
-            f"The document selects more than {MAX_EXPANDED_FIELDS} fields once its "
-            "fragments are expanded."
+            f"The document selects more than {limit} fields once its fragments are expanded."
         )
     return None

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 
 from backend.asgi import application
 
@@ -200,8 +201,8 @@ async def test_a_fragment_bomb_is_refused_at_once(demo):
         "type": "error",
         "payload": [
             {
-                "message": "The document selects more than 1000 fields once its fragments "
-                "are expanded."
+                "message": f"The document selects more than {settings.GRAPHQL_MAX_EXPANDED_FIELDS} "
+                "fields once its fragments are expanded."
             }
         ],
     }
