@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.sessions.backends.db import SessionStore
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
@@ -12,3 +13,10 @@ from .ratelimit import purge_expired
 def purge_rate_limit_counters() -> int:
     """Expired rate-limit windows of the database store (Redis expires its own keys)."""
     return purge_expired()
+
+
+@db_periodic_task(crontab(minute="41"))
+def purge_expired_sessions() -> None:
+    """Sessions past their expiry: every anonymous hold starts one (it carries the browser's
+    idempotency secret), and Django deletes expired rows only when told to."""
+    SessionStore.clear_expired()
