@@ -1,6 +1,7 @@
 """Settings for vorzimmer, all from environment variables.
 
-Names follow seed 000's .env where one exists (BOOKING_MIN_ADVANCE_HOURS, ...).
+Where municipal deployment guides already name a setting, that name is used
+(BOOKING_MIN_ADVANCE_HOURS, KIOSK_PIN, ...), so operators find what they know.
 The embedded default needs no services: SQLite, in-memory channel layer, Huey on SQLite.
 With DATABASE_URL / REDIS_URL set, the same code runs on PostgreSQL and Redis.
 """
@@ -77,7 +78,8 @@ INSTALLED_APPS = [
     "backend.notifications",
 ]
 
-# Kept lean: each middleware costs on every request (STACK-NOTES trap 13).
+# Kept lean: each middleware costs on every request (Django's default stack roughly halved
+# trivial ASGI throughput).
 MIDDLEWARE = [
     # Outermost, so it times the whole answer and sees the final status (errors included).
     "backend.core.access_log.AccessLogMiddleware",
@@ -158,7 +160,7 @@ else:
 
 HUEY = {
     "name": os.environ.get("HUEY_NAME", "vorzimmer"),
-    # Explicit: djhuey would otherwise set immediate = DEBUG (STACK-NOTES trap 11).
+    # Explicit: without the key djhuey sets immediate = DEBUG (jobs would run inside requests).
     "immediate": env_bool("HUEY_IMMEDIATE", False),
     # Huey keeps UTC internally (its default, right across DST changes); periodic jobs that
     # run at a local hour convert to TIME_ZONE themselves (notifications/schedule.py).
@@ -177,7 +179,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
-# Guardian's anonymous DB user reports is_authenticated=True (STACK-NOTES trap 1): off.
+# Guardian's anonymous DB user reports is_authenticated=True, so anonymous requests would pass
+# IsAuthenticated(): off.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 AUTH_PASSWORD_VALIDATORS = [
@@ -224,7 +227,7 @@ STATICFILES_DIRS = [
     ("embed", BASE_DIR / "embed"),
 ]
 
-# --- Notifications (seed 000 names) ----------------------------------------------------------
+# --- Notifications ---------------------------------------------------------------------------
 SMTP_HOST = os.environ.get("SMTP_HOST", "")
 # EMAIL_BACKEND=smtp|console. With SMTP_HOST mail is sent (console only matters without it).
 # Printing mail instead of sending it is for development; outside DEBUG it is an explicit
@@ -262,8 +265,8 @@ SMS_SENDER = os.environ.get("SMS_SENDER", "Termine")
 SIPGATE_SMS_ID = os.environ.get("SIPGATE_SMS_ID", "s0")
 SMS_API_BASE_URL = os.environ.get("SMS_API_BASE_URL", "")  # override the provider's API host
 
-# REMINDER_SCHEDULE=48h,24h,2h (whole m/h/d, checked at startup); seed 000's older
-# REMINDER_HOURS_BEFORE=24 means "24h".
+# REMINDER_SCHEDULE=48h,24h,2h (whole m/h/d, checked at startup); the older
+# single-reminder setting REMINDER_HOURS_BEFORE=24 still works and means "24h".
 _single_reminder = os.environ.get("REMINDER_HOURS_BEFORE")
 REMINDER_SCHEDULE = env_list(
     "REMINDER_SCHEDULE", f"{_single_reminder}h" if _single_reminder else "48h,24h,2h"
@@ -292,14 +295,14 @@ PUSH_ALLOW_INSECURE_ENDPOINTS = env_bool("PUSH_ALLOW_INSECURE_ENDPOINTS", False)
 # are allowed in addition ("push.example.org", or "*.example.org" for any host below it).
 PUSH_ALLOWED_HOSTS = env_list("PUSH_ALLOWED_HOSTS")
 
-# --- Cross-origin: the embed in city portals (seed 000: CORS_ALLOWED_ORIGINS) ---------------
+# --- Cross-origin: the embed in city portals (CORS_ALLOWED_ORIGINS) -------------------------
 # Origins listed here (and per organization in the admin) may frame /embed and call /graphql
 # from the browser; django-cors-headers asks backend.core.origins.cors_allows per request.
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/graphql$"
 CORS_ALLOW_CREDENTIALS = False  # the embed is anonymous: no cookies cross origins
 
-# --- Booking policy: deployment defaults (seed 000 names); organizations and services override
+# --- Booking policy: deployment defaults; organizations and services override them ---------
 BOOKING_MIN_ADVANCE_HOURS = env_int("BOOKING_MIN_ADVANCE_HOURS", 2)
 BOOKING_MAX_ADVANCE_DAYS = env_int("BOOKING_MAX_ADVANCE_DAYS", 60)
 CANCELLATION_DEADLINE_HOURS = env_int("CANCELLATION_DEADLINE_HOURS", 24)
@@ -313,7 +316,7 @@ CHECK_IN_LATE_MINUTES = env_int("CHECK_IN_LATE_MINUTES", 15)
 KIOSK_IDLE_TIMEOUT_SECONDS = env_int("KIOSK_IDLE_TIMEOUT_SECONDS", 60)
 KIOSK_PIN = os.environ.get("KIOSK_PIN", "1234")
 
-# --- Municipality shown by load_demo (seed 000 names) ----------------------------------------
+# --- Municipality shown by load_demo ---------------------------------------------------------
 MUNICIPALITY_NAME = os.environ.get("MUNICIPALITY_NAME", "Stadtverwaltung Musterhausen")
 MUNICIPALITY_SHORT = os.environ.get("MUNICIPALITY_SHORT", "Musterhausen")
 

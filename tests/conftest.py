@@ -139,7 +139,8 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True, scope="session")
 def _jobs_run_immediately():
-    """Huey jobs run in-process at enqueue time (STACK-NOTES trap 11: toggle it here)."""
+    """Huey jobs run in-process at enqueue time (HUEY is read at import, so tests flip
+    the flag on the live instance here)."""
     from huey.contrib.djhuey import HUEY
 
     HUEY.immediate = True

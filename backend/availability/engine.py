@@ -1,8 +1,8 @@
 """Slots for one service at one location: which start times are free, and how often.
 
 Two kinds of service:
-- pool: `capacity` parallel bookings per start time inside opening hours (seed 000's
-  "simultaneous_bookings"); `taken` says how many claims each start already has.
+- pool: `capacity` parallel bookings per start time inside opening hours (what municipal
+  systems call "simultaneous_bookings"); `taken` says how many claims each start already has.
 - resource-based: the service needs one free resource of each kind in `needs` (a qualified
   staff member, optionally a room or device). A start is free when every kind has at least one
   resource whose free time covers the whole occupied window (buffers included); the

@@ -1,5 +1,5 @@
 """Why a day has or lacks slots: what `check_slots` prints when an office reports
-"Termine werden nicht angezeigt" (seed 000's troubleshooting)."""
+"Termine werden nicht angezeigt" (no appointments shown), instead of checks by hand."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The demo municipality from seed 000 (and a small practice for resource-based services).
+"""The demo municipality Musterhausen (and a small practice for resource-based services).
 
 `load_demo` is idempotent: it updates by slug, so running it twice changes nothing.
 """
@@ -13,7 +13,7 @@ from django.db import transaction
 
 from .models import Location, OpeningHours, Organization, Resource, Service, WorkingHours
 
-WEEKDAY_HOURS = {  # seed 000, ISO weekdays
+WEEKDAY_HOURS = {  # ISO weekdays; usual office hours: two late days, Friday mornings only
     "rathaus": {
         1: ("08:00", "16:00"),
         2: ("08:00", "18:00"),
@@ -214,7 +214,7 @@ def load_demo() -> Organization:
 
 
 def _load_practice() -> Organization:
-    """A practice whose services are booked onto doctors, rooms and devices (seed 003)."""
+    """A practice whose services are booked onto doctors, rooms and devices."""
     org, _ = Organization.objects.update_or_create(
         slug="praxis-sommer",
         defaults={

@@ -30,7 +30,7 @@ def find_location_by_key(key: str) -> Location | None:
 
 
 def find_location(text: str, organization: str | None = None) -> Location:
-    """By slug, short name or name, case-insensitive (seed 000 uses `--location=Rathaus`)."""
+    """By slug, short name or name, case-insensitive (operators type `--location=Rathaus`)."""
     matches = Location.objects.select_related("organization").filter(
         Q(slug__iexact=text) | Q(short_name__iexact=text) | Q(name__iexact=text)
     )

@@ -1,5 +1,5 @@
 """Which foreign origins may frame the booking widget and call /graphql from a browser:
-the deployment's CORS_ALLOWED_ORIGINS (seed 000) plus each organization's own list, all in
+the deployment's CORS_ALLOWED_ORIGINS plus each organization's own list, all in
 the browsers' spelling (origins_syntax.py)."""
 
 from __future__ import annotations

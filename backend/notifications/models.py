@@ -10,7 +10,8 @@ from backend.catalog.models import Location, Organization, Service
 
 
 class Kind(models.TextChoices):
-    """Message kinds; the e-mail template names are seed 000's."""
+    """Message kinds; the e-mail template names are those municipal systems use
+    (booking_confirmation, ...), which `send_test_email --template` takes."""
 
     BOOKING_CONFIRMATION = "booking_confirmation", "Booking confirmation"
     BOOKING_REMINDER = "booking_reminder", "Reminder"

@@ -1,4 +1,5 @@
-"""The day's figures of a location (seed 000's /stats/today) and the daily report e-mail."""
+"""The day's figures of a location (bookings, free places, cancellations, ...) and the daily
+report e-mail."""
 
 from __future__ import annotations
 

@@ -102,7 +102,7 @@ def device_for_token(secret: str) -> Device | None:
 
 PIN_ATTEMPTS = 5
 PIN_LOCKOUT = timedelta(minutes=5)
-DEFAULT_PIN = "1234"  # seed 000's example value: refused outside DEBUG
+DEFAULT_PIN = "1234"  # the example value in deployment guides: refused outside DEBUG
 
 
 def do_unlock_kiosk_settings(device: Device | None, pin: str, now: datetime | None = None) -> None:

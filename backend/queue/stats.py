@@ -1,6 +1,6 @@
 """Queue statistics for one location and local day: waiting and service times per service,
 no-shows, tickets per hour, and the share served within the service's waiting-time target
-(the helpdesk SLA idea of seed 001).
+(like a helpdesk's SLA).
 
 A wait runs from wait_started() to the first call: recalls do not lengthen it, and an early
 check-in does not count as waiting before the appointment's start."""

@@ -10,7 +10,8 @@
 //   = 8 s; a close the browser does see is shown after OFFLINE_GRACE_MS (so a reconnect that
 //   succeeds at once does not flash the banner).
 // - After every (re)connect each subscription refetches its state over HTTP (the protocol has
-//   no "subscribed" acknowledgement; STACK-NOTES), in addition to the server's first event.
+//   no "subscribed" acknowledgement, so an event right after subscribing can be missed), in
+//   addition to the server's first event.
 //   A refetch answer is dropped when a live event arrived after it was asked for.
 // - A subscription the server ends (complete) stays ended; one the server rejects with a
 //   "this will not change" code (NOT_FOUND, FORBIDDEN, …) stops; anything else is retried.

@@ -18,7 +18,7 @@ from ..errors import as_public_error, forbidden
 from ..types.waitlist import WaitlistEntry
 
 
-@strawberry.type(description="A location's figures for one day (seed 000's stats).")
+@strawberry.type(description="A location's figures for one day.")
 class DayStats:
     total_appointments: int = strawberry.field(description="Appointments not cancelled.")
     available_slots: int = strawberry.field(description="Free places left that day.")

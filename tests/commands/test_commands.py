@@ -1,4 +1,5 @@
-"""The seed 000 management commands and the demo a newcomer sees."""
+"""The management commands operators know from municipal booking systems, and the demo a
+newcomer sees."""
 
 from __future__ import annotations
 

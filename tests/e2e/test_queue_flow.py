@@ -249,7 +249,8 @@ def test_queue_screens_have_no_serious_accessibility_violations(live_server_e2e,
     assert_accessible(page, "call display with a call")
 
 
-# The other looks the pages offer (seed 000's URL parameters): every screen once per look.
+# The other looks the pages offer (URL parameters theme, font_size, lang): every screen once per
+# look.
 LOOKS = {
     "dark": "theme=dark",
     "kommune": "theme=kommune",

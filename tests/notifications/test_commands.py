@@ -1,4 +1,4 @@
-"""The notification commands (seed 000): send_test_email, send_test_sms, test_smtp,
+"""The notification commands: send_test_email, send_test_sms, test_smtp,
 process_email_queue, send_test_push, each against the local fakes."""
 
 from __future__ import annotations

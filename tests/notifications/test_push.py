@@ -96,7 +96,7 @@ def test_subscribing_needs_the_bookings_token(gql, demo, committed, push_service
 def test_each_push_service_gets_its_own_audience(
     gql, demo, committed, push_service, settings, smtp
 ):
-    """webpush() adds aud/exp to the claims dict it is given (STACK-NOTES trap 12): a dict
+    """webpush() adds aud/exp to the claims dict it is given: a dict
     shared between sends would carry the first service's origin to the second."""
     other = PushService().start()
     try:

@@ -78,7 +78,8 @@ def _session_for(subscription: PushSubscription):
 
 def send_push(subscription: PushSubscription, payload: dict, ttl: int, urgency: str) -> None:
     """Send one message. TTL is always > 0 (0 would drop it for a phone that is offline) and
-    the claims dict is fresh per call (webpush() adds aud/exp to it: STACK-NOTES trap 12).
+    the claims dict is fresh per call (webpush() adds aud/exp to it, so a shared dict would
+    carry one push service's audience to the next).
     A 404/410 means the browser dropped the subscription: it is deleted, like one whose keys
     are malformed (nothing could ever be encrypted for it) and one whose push service
     answers with a redirect (never followed: its target was not checked)."""

@@ -306,7 +306,7 @@ def do_transfer(
     service_point_id: str | None = None,
     now: datetime | None = None,
 ) -> QueueTicket:
-    """Hand a ticket on to another service and/or counter (the next level, seed 001). It
+    """Hand a ticket on to another service and/or counter (like a helpdesk escalation). It
     keeps its number, priority and original arrival, so it does not lose its place; the old
     ticket ends as `transferred` and the holder's status page follows the new one."""
     now = now or timezone.now()

@@ -10,7 +10,7 @@ Role = StaffMember.Role
 
 
 class Command(BaseCommand):
-    help = "Load the demo municipality Musterhausen (seed 000) and a demo practice. Idempotent."
+    help = "Load the demo municipality Musterhausen and a demo practice. Idempotent."
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -4,7 +4,7 @@ from backend.notifications.test_messages import TEMPLATES, send_test_email
 
 
 class Command(BaseCommand):
-    help = "Send a sample of one e-mail template (seed 000) to an address."
+    help = "Send a sample of one e-mail template to an address."
 
     def add_arguments(self, parser):
         parser.add_argument("--template", required=True, choices=TEMPLATES)
