@@ -33,13 +33,12 @@ def check_key(key: str) -> str:
     return key
 
 
-def caller_scope(request) -> str:
-    """Who sends a request, as the string its keys are hashed with. Anonymous citizens get a
-    random secret in their session (a cookie; holdSlot sets it already, so a lost booking
-    answer does not lose it), so neither the key nor the booking's data is enough to replay
-    their booking. A browser that does not keep cookies (an embed in a
-    portal whose browser blocks third-party cookies) gets no replay: its retry of a booking
-    from a hold finds the hold used up (HOLD_NOT_FOUND) instead of booking twice."""
+def caller_scope(request, hold_secret: str | None = None) -> str:
+    """Who sends a request, as the string its keys are hashed with. An anonymous citizen who
+    books from a hold is known by the hold's secret (returned once by holdSlot, kept in the
+    page's memory): a retry after a lost answer sends the same secret and so replays, also in
+    an embed whose browser keeps no cookies, and nobody without the secret can. Anonymous
+    bookings without a hold fall back to a random secret in the session cookie."""
     device = getattr(request, "device", None)
     if device is not None:
         return f"device:{device.pk}"
@@ -49,6 +48,8 @@ def caller_scope(request) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
+    if hold_secret:
+        return f"hold:{hold_secret}"
     secret = request.session.get(CLIENT_SECRET_SESSION_KEY)
     if not isinstance(secret, str):
         secret = secrets.token_urlsafe(32)

@@ -70,7 +70,7 @@ class BookingMutation:
                     source=booking_source(actor, input.source.value if input.source else None),
                     idempotency_key=input.idempotency_key,
                     idempotency_scope=(
-                        caller_scope(info.context.request) if input.idempotency_key else None
+                        caller_scope(request, input.hold_secret) if input.idempotency_key else None
                     ),
                 ),
                 actor,

@@ -6,7 +6,6 @@ import strawberry
 from strawberry.types import Info
 
 from backend.bookings.errors import BookingError
-from backend.bookings.idempotency import caller_scope
 from backend.bookings.services.holds import (
     HoldOwner,
     do_extend_hold,
@@ -65,10 +64,6 @@ class HoldMutation:
         except BookingError as exc:
             return HoldSlotPayload(hold=None, errors=user_errors(exc))
         note_burst("bookings", request)
-        # An anonymous browser gets its idempotency secret (a session cookie) with the hold:
-        # were it first set by the booking's answer, a lost answer would lose it too, and the
-        # retry could not replay.
-        caller_scope(request)
         return HoldSlotPayload(hold=Hold(_model=held.hold), hold_secret=held.secret, errors=[])
 
     @strawberry.mutation(description="Give a hold back before it expires (needs its secret).")

@@ -58,7 +58,7 @@ class BookAppointmentInput:
         default=None,
         description="A unique key per booking attempt (e.g. a UUID). Retrying with the same key "
         "returns the first result instead of booking twice. Keys are scoped to the caller (the "
-        "API token, the staff user, or an anonymous browser's session cookie): the same key "
+        "API token, the staff user, or for citizens the hold's secret): the same key "
         "from another caller is a new request.",
     )
     proof: str | None = strawberry.field(
