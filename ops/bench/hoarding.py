@@ -25,8 +25,11 @@ hashlib and sends it as that field's `proof`; one proof per aliased field.
    solved proof (solving stops at the deadline). Printed: the day's seats, how many the bot
    booked and held at the end and its share (target with K=1: booked + held ≤ 5 %), the CPU
    seconds it spent solving in total, per seat it got and per attempt (mutation field sent
-   with a proof), and the difficulty (maxNumber) each address was given last: it rises for
-   a network that spends many proofs.
+   with a proof), the part of it spent on calls a rate limit did not refuse (those are
+   refused before their proof is checked, so a bot that knew the limits would not solve
+   them: the cost per seat of a smarter bot), and the difficulty (maxNumber) each address
+   was given last: it rises for a network that spends many proofs (only checked proofs
+   count, so the rate limits keep it low).
 
     .venv/bin/python ops/bench/hoarding.py [--ips K] [--seconds S] [--honest N]
 """
@@ -178,33 +181,43 @@ class Bot:
     solver: proofs.Solver = field(default_factory=proofs.Solver)
     outcome: Counter = field(default_factory=Counter)
     attempts: int = 0  # mutation fields sent with a solved proof
+    checked_cpu_seconds: float = 0.0  # solving the proofs of calls not refused by a rate limit
     last_max_number: dict[str, int] = field(default_factory=dict)
 
-    def proofs_for(self, ip: str, purpose: str, count: int) -> list[str | None]:
-        """Up to `count` solved proofs, as many as the deadline lets it solve."""
+    def proofs_for(self, ip: str, purpose: str, count: int) -> list[tuple[str | None, float]]:
+        """Up to `count` solved proofs with the CPU seconds each took, as many as the
+        deadline lets it solve."""
         challenges = proofs.fetch_challenges(self.caller.as_ip(ip), purpose, count)
         if len(challenges) < count:
             self.outcome["challenge_refused"] += count - len(challenges)
-        solved: list[str | None] = []
+        solved: list[tuple[str | None, float]] = []
         for challenge in challenges:
             self.last_max_number[ip] = challenge["maxNumber"]
             if time.monotonic() >= self.deadline:
                 break
-            solved.append(self.solver.proof(challenge))
+            solved.append((self.solver.proof(challenge), self.solver.last_cpu_seconds))
         return solved
 
-    def send(self, ip: str, fields: list[str], kind: str) -> dict:
-        """One aliased mutation; the results by alias."""
+    def send(self, ip: str, fields: dict[str, tuple[str, float]], kind: str) -> dict:
+        """One aliased mutation of {alias: (field, CPU seconds of its proof)}; the results
+        by alias."""
         self.attempts += len(fields)
-        status, body = self.caller.post(ip, "mutation { " + " ".join(fields) + " }")
+        text = " ".join(f"{alias}: {call}" for alias, (call, _cpu) in fields.items())
+        status, body = self.caller.post(ip, f"mutation {{ {text} }}")
         if status != 200:
             self.outcome[f"http_{status}"] += 1
         results = body.get("data") or {}
-        for result in results.values():
+        for alias, result in results.items():
             if result[kind]:
                 self.outcome["held" if kind == "hold" else "booked"] += 1
+                code = None
             else:
-                self.outcome[result["errors"][0]["code"]] += 1
+                code = result["errors"][0]["code"]
+                self.outcome[code] += 1
+            # A rate-limited call is refused before its proof is looked at: a bot that
+            # knew the limits would not have solved it.
+            if code != "RATE_LIMITED":
+                self.checked_cpu_seconds += fields[alias][1]
         return results
 
 
@@ -223,11 +236,14 @@ def run_bot(port: int, ids: dict, day: dt.date, ips: int, seconds: float) -> Bot
             batch = [starts[(cursor + n) % len(starts)] for n in range(ALIASES)]
             cursor += ALIASES
             paid = bot.proofs_for(ip, "HOLD_SLOT", ALIASES)
-            holds = [
-                f'h{n}: holdSlot(input: {{{where}, start: "{start}"{proof_arg(proof)}}}) '
-                "{ hold { id } holdSecret errors { code } }"
-                for n, (start, proof) in enumerate(zip(batch, paid, strict=False))
-            ]
+            holds = {
+                f"h{n}": (
+                    f'holdSlot(input: {{{where}, start: "{start}"{proof_arg(proof)}}}) '
+                    "{ hold { id } holdSecret errors { code } }",
+                    cpu,
+                )
+                for n, (start, (proof, cpu)) in enumerate(zip(batch, paid, strict=False))
+            }
             got = []
             if holds:
                 for result in bot.send(ip, holds, "hold").values():
@@ -237,23 +253,24 @@ def run_bot(port: int, ids: dict, day: dt.date, ips: int, seconds: float) -> Bot
             for hold_id, secret in got:
                 alias += 1
                 books.append(
-                    f'b{alias}: bookAppointment(input: {{name: "Bot Bauer", email: '
+                    f'bookAppointment(input: {{name: "Bot Bauer", email: '
                     f'"bot+{alias}@example.org", hold: "{hold_id}", holdSecret: "{secret}"'
                     "%s}) { booking { code } errors { code } }"
                 )
             for start in batch:
                 alias += 1
                 books.append(
-                    f'b{alias}: bookAppointment(input: {{name: "Bot Bauer", email: '
+                    f'bookAppointment(input: {{name: "Bot Bauer", email: '
                     f'"bot{alias}@example.org", {where}, start: "{start}"'
                     "%s}) { booking { code } errors { code } }"
                 )
             for chunk in range(0, len(books), ALIASES):
                 wanted = books[chunk : chunk + ALIASES]
                 paid = bot.proofs_for(ip, "BOOK_APPOINTMENT", len(wanted))
-                fields = [
-                    book % proof_arg(proof) for book, proof in zip(wanted, paid, strict=False)
-                ]
+                fields = {
+                    f"b{chunk + n}": (book % proof_arg(proof), cpu)
+                    for n, (book, (proof, cpu)) in enumerate(zip(wanted, paid, strict=False))
+                }
                 if fields:
                     bot.send(ip, fields, "booking")
             if time.monotonic() >= bot.deadline:
@@ -411,6 +428,11 @@ def main() -> int:
         + (f"{per_seat:.3f} s per seat it got, " if per_seat is not None else "no seat, ")
         + (f"{per_attempt:.4f} s per attempt ({bot.attempts})" if per_attempt else "")
     )
+    checked = bot.checked_cpu_seconds
+    print(
+        f"  of which {checked:.2f} CPU s for calls not refused by a rate limit (what a bot that"
+        " knew the limits would pay)" + (f": {checked / got:.3f} s per seat" if got else "")
+    )
     print(f"  maxNumber each bot address was given last: {bot.last_max_number}")
 
     phases = {name: phase_figures(c.samples) for name, c in zip(PHASES, honest, strict=True)}
@@ -448,6 +470,8 @@ def main() -> int:
         "bot_solve_cpu_s": round(cpu, 2),
         "bot_solve_cpu_s_per_seat": per_seat,
         "bot_solve_cpu_s_per_attempt": per_attempt,
+        "bot_solve_cpu_s_not_rate_limited": round(checked, 2),
+        "bot_solve_cpu_s_not_rate_limited_per_seat": round(checked / got, 3) if got else None,
         "pow_max_number_base": settings.POW_MAX_NUMBER,
         "bot_max_number_at_end": bot.last_max_number,
         "honest_bookappointment": phases,

@@ -53,6 +53,7 @@ class Solver:
     def __init__(self) -> None:
         self.cpu_seconds = 0.0
         self.solved = 0
+        self.last_cpu_seconds = 0.0  # of the latest proof()
 
     def proof(self, challenge: dict) -> str | None:
         """The proof to send, or None when the server requires none of this caller."""
@@ -60,6 +61,7 @@ class Solver:
             return None
         started = time.process_time()
         payload = solve(challenge)
-        self.cpu_seconds += time.process_time() - started
+        self.last_cpu_seconds = time.process_time() - started
+        self.cpu_seconds += self.last_cpu_seconds
         self.solved += 1
         return payload
