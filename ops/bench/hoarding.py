@@ -28,10 +28,14 @@ hashlib and sends it as that field's `proof`; one proof per aliased field.
    with a proof), the part of it spent on calls a rate limit did not refuse (those are
    refused before their proof is checked, so a bot that knew the limits would not solve
    them: the cost per seat of a smarter bot), and the difficulty (maxNumber) each address
-   was given last: it rises for a network that spends many proofs (only checked proofs
-   count, so the rate limits keep it low).
+   was given last: it rises for a network that spends many proofs (a call a rate limit
+   refuses spends none, so the limits keep it low).
 
     .venv/bin/python ops/bench/hoarding.py [--ips K] [--seconds S] [--honest N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_vz REDIS_URL=redis://127.0.0.1:6379/0 \
+        .venv/bin/python ops/bench/hoarding.py
+(On PostgreSQL and Redis, start from an empty database and Redis db: counters and spent
+proofs of an earlier run would count against the same addresses.)
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ import holidays  # noqa: E402
 SERVER_START_TIMEOUT = 60.0
 ALIASES = 15
 BERLIN = ZoneInfo("Europe/Berlin")
-# The three honest phases, in the order of the ratios' denominator last.
+# The three servers of the honest phases; the last (no defenses) is the ratios' denominator.
 PHASES = ("all defenses on", "rate limits lifted", "limits lifted + POW_ENABLED=0")
 
 SLOTS = """query($s: ID!, $l: ID!, $d: Date!) {
