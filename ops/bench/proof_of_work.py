@@ -88,8 +88,9 @@ def manage(*args: str) -> str:
 
 def python_solves(count: int) -> tuple[list[float], int]:
     """CPU seconds per solved challenge, and hashes tried in all."""
+    from proofs import solve
+
     from backend.bookings.proof_of_work import Purpose, issue_challenge
-    from tests.proof_of_work import solve
 
     cpu, hashes = [], 0
     for _ in range(count):
@@ -110,6 +111,8 @@ def _number(payload: str) -> int:
 
 def server_costs(count: int) -> dict[str, dict[str, float]]:
     """Issue, check (CPU only) and spend (check + COUNT + INSERT), in milliseconds."""
+    from proofs import solve
+
     from backend.accounts.actors import Actor
     from backend.bookings.proof_of_work import (
         ProofAttempt,
@@ -118,7 +121,6 @@ def server_costs(count: int) -> dict[str, dict[str, float]]:
         issue_challenge,
         spend_proof,
     )
-    from tests.proof_of_work import solve
 
     issue_ms, check_ms, spend_ms = [], [], []
     citizen = Actor(None, "citizen")
