@@ -21,7 +21,8 @@ const QUEUE_FIELDS = `location
   active { ${TICKET_FIELDS} }
   parked { ${TICKET_FIELDS} }
   servicePoints { id name services signedIn }
-  organizationKind`;
+  organizationKind
+  asOf`;
 
 const Q = {
   me: `query Me($lang: Language) {
@@ -531,6 +532,9 @@ function startConsole() {
       else scheduleBookings();
     },
     refetch: () => gql(Q.queue, { location }, { background: true }),
+    // The newest state wins, not the last to arrive: after "call next" a live event read
+    // before the call may overtake the console's refetch (ISO times in UTC sort as text).
+    versionOf: (data) => data?.counterQueue?.asOf ?? null,
     onError: (errors, code) => {
       if (code === 'FORBIDDEN' || code === 'UNAUTHENTICATED') sessionLost();
     },

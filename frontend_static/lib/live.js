@@ -126,12 +126,23 @@ export class LiveConnection {
    * onComplete() when the server ends the subscription (e.g. a finished ticket).
    * Returns { dispose(), refresh() }.
    */
-  subscribe({ query, variables = {}, onData, refetch = null, onError = null, onComplete = null }) {
+  subscribe({ query, variables = {}, onData, refetch = null, onError = null, onComplete = null, versionOf = null }) {
     const conn = this;
     let unsubscribe = null;
     let retryAttempt = 0;
     let liveEvents = 0;
     let retryTimer = null;
+    // With versionOf(data) (e.g. when the server read the state), states are ordered by it: a
+    // refetch is kept even when a live event arrived meanwhile, unless that event is newer, and
+    // a late event older than what is shown is dropped. Without it, arrival order decides.
+    let latest = null;
+    const isFresh = (data) => {
+      const version = versionOf ? versionOf(data) : null;
+      if (version == null) return true;
+      if (latest !== null && version < latest) return false;
+      latest = version;
+      return true;
+    };
 
     const sub = {
       active: true,
@@ -150,7 +161,8 @@ export class LiveConnection {
           .then(refetch)
           .then((data) => {
             if (!sub.active || data == null) return;
-            if (liveEvents !== mark) return; // a live event came meanwhile: it is as fresh
+            // Without versions, a live event that came meanwhile counts as at least as fresh.
+            if (versionOf ? !isFresh(data) : liveEvents !== mark) return;
             if (conn._connected) conn._markGood();
             onData(data, { source: 'refetch' });
           })
@@ -179,6 +191,7 @@ export class LiveConnection {
             liveEvents += 1;
             retryAttempt = 0;
             conn._markGood();
+            if (!isFresh(result.data)) return;
             onData(result.data, { source: 'live' });
           },
           error(err) {

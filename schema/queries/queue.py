@@ -47,6 +47,7 @@ def counter_queue_of(info: Info, location: str) -> CounterQueue:
         parked=[StaffTicket(_model=t) for t in view.parked],
         service_points=[ServicePoint(_model=p) for p in view.service_points],
         organization_kind=OrganizationKind(view.location.organization.kind),
+        as_of=view.as_of,
     )
 
 

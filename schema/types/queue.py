@@ -236,6 +236,10 @@ class CounterQueue:
     organization_kind: OrganizationKind = strawberry.field(
         description="Office or practice: the console words the status chain by it."
     )
+    as_of: datetime.datetime = strawberry.field(
+        description="When this state was read: of two states, keep the one read later (a "
+        "live event may overtake a refetch)."
+    )
 
 
 @strawberry.type(description="Queue figures of one service on one day.")

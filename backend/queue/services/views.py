@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -28,6 +29,9 @@ class CounterQueueView:
     active: list[QueueTicket]
     parked: list[QueueTicket]
     service_points: list[ServicePoint]
+    # Taken before the tickets are read: a client that gets states out of order (a live event
+    # overtaking a refetch) keeps the newest by it.
+    as_of: datetime
 
 
 def access_counter_queue(actor: Actor, location_id: str) -> CounterQueueView:
@@ -61,6 +65,7 @@ def access_counter_queue(actor: Actor, location_id: str) -> CounterQueueView:
         ),
         parked=[t for t in tickets if t.status == Status.PARKED],
         service_points=points,
+        as_of=now,
     )
 
 
