@@ -152,6 +152,7 @@ const app = {
   connection: null,
   subscription: null,
   busy: false,
+  nextAction: null, // an action clicked while another ran (runs right after it)
   bookingsTimer: null,
   bookingsLoadedAt: 0,
   setupPoints: [],
@@ -777,6 +778,9 @@ async function mutate(query, variables, field) {
     return null;
   } finally {
     setBusy(false);
+    const next = app.nextAction;
+    app.nextAction = null;
+    if (next) runAction(next);
   }
 }
 
@@ -793,7 +797,13 @@ async function handleFailure(err) {
 }
 
 async function runAction(name) {
-  if (!app.counter || app.busy) return;
+  if (!app.counter) return;
+  if (app.busy) {
+    // A live update can show the called ticket before "call next" has answered: a click on
+    // "start" then must not be lost; it runs as soon as the running action is done.
+    app.nextAction = name;
+    return;
+  }
   const ticket = currentTicket();
   const action = ACTIONS[name];
   if (action.allowed && !(ticket && action.allowed.includes(ticket.status))) {
