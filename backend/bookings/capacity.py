@@ -29,12 +29,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from backend.accounts.actors import SYSTEM
 from backend.availability.engine import DayPlan, free_resources_at, resource_free_time
 from backend.catalog.models import Location, Resource, Service
-from backend.core.events import emit
+from backend.core.events import record
 
 from .calendars import location_zone, resource_calendars, service_rule
 from .errors import BookingError, ErrorCode
+from .event_types import CapacityFreed
 from .models import Booking, Claim, Hold
 
 SLOT_TAKEN_MESSAGE = "This time was just taken. Please choose another one."
@@ -276,7 +278,7 @@ def _freed_slots(claims) -> set:
 
 def _announce(freed: set) -> None:
     for service_id, location_id, start in freed:
-        emit("capacity.freed", service_id=service_id, location_id=location_id, start=start)
+        record(CapacityFreed, SYSTEM, service_id=service_id, location_id=location_id, start=start)
 
 
 def _delete_and_announce(claims) -> int:

@@ -9,9 +9,11 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from backend.accounts.actors import SYSTEM
 from backend.catalog.models import Location
-from backend.core.events import emit
+from backend.core.events import record
 
+from .event_types import QueueChanged
 from .state import queue_state
 
 logger = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ def publish_on_commit(
                 "recalled": recalled,
             }
             async_to_sync(get_channel_layer().group_send)(group_name(location.pk), message)
-            emit("queue.changed", location_id=location.pk)  # e.g. Web Push to ticket holders
+            record(QueueChanged, SYSTEM, location_id=location.pk)  # e.g. Web Push to ticket holders
         except Exception:  # the change is committed; a lost push is healed by refetching
             logger.exception("Could not publish a queue update for location %s", location.pk)
 

@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from backend.accounts.actors import Actor
 from backend.accounts.tokens import hash_secret
-from backend.core.audit import log_action
-from backend.core.events import emit
+from backend.core.events import record
 from backend.core.ratelimit import hit
 
 from .. import capacity, idempotency
@@ -21,6 +20,7 @@ from ..availability import check_bookable_start
 from ..codes import new_code
 from ..contact import Contact, check_contact
 from ..errors import BookingError, ErrorCode
+from ..event_types import BookingCreated
 from ..models import Booking, Hold, IdempotencyRecord
 from ..proof_of_work import ProofAttempt, Purpose, spend_proof
 from ..tokens import manage_token, new_salt
@@ -90,8 +90,8 @@ def do_book_appointment(
             "source": request.source,
         }
     )
-    if key and (record := idempotency.find(scope, key)):
-        return _replay(record, fingerprint, actor)
+    if key and (earlier := idempotency.find(scope, key)):
+        return _replay(earlier, fingerprint, actor)
     # After the replay: a retry of a booking that was made changes nothing, so costs nothing.
     spend_proof(proof, Purpose.BOOK_APPOINTMENT, actor, now)
     hold, service, location, start = _target(request)
@@ -121,20 +121,14 @@ def do_book_appointment(
             if staff is not None:
                 booking.assigned_staff = staff
                 booking.save(update_fields=["assigned_staff"])
-            log_action(
-                "booking.created",
-                actor,
-                booking,
-                service.organization_id,
-                source=request.source,
-                from_hold=hold is not None,
+            record(
+                BookingCreated, actor, booking, source=request.source, from_hold=hold is not None
             )
-            emit("booking.created", booking_id=booking.pk)
     except _SameKeyInFlight:
         assert key is not None and scope  # only raised while recording a key
-        record = idempotency.find(scope, key)
-        assert record is not None  # the winner committed it
-        return _replay(record, fingerprint, actor)
+        earlier = idempotency.find(scope, key)
+        assert earlier is not None  # the winner committed it
+        return _replay(earlier, fingerprint, actor)
     return BookingResult(booking, token)
 
 
@@ -243,16 +237,16 @@ def _take_capacity(hold, booking, service, location, start, plan, now):
     return capacity.take(service, location, start, plan, booking, now)
 
 
-def _replay(record: IdempotencyRecord, fingerprint: str, actor: Actor) -> BookingResult:
+def _replay(earlier: IdempotencyRecord, fingerprint: str, actor: Actor) -> BookingResult:
     """Only the caller that made the record finds it (the key is hashed with its scope);
     the permission is checked again all the same before anything of the booking is shown."""
-    if not actor.may_act_in(record.organization_id):
+    if not actor.may_act_in(earlier.organization_id):
         raise BookingError(ErrorCode.NOT_FOUND, "No such service.", "service")
-    if record.fingerprint != fingerprint:
+    if earlier.fingerprint != fingerprint:
         raise BookingError(
             ErrorCode.IDEMPOTENCY_KEY_REUSED,
             "This idempotency key was used for a different booking.",
             "idempotencyKey",
         )
-    booking = record.booking
+    booking = earlier.booking
     return BookingResult(booking, manage_token(booking.pk, booking.token_salt), replayed=True)

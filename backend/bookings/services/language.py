@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from backend.accounts.actors import Actor
-from backend.core.audit import log_action
+from backend.core.events import record
 
 from ..contact import LANGUAGES
 from ..errors import BookingError, ErrorCode
+from ..event_types import BookingLanguageChanged
 from ..models import Booking
 from .manage import access_booking
 from .transactions import write_transaction
@@ -28,12 +29,5 @@ def do_set_booking_language(code: str, token: str, language: str, actor: Actor) 
             previous = booking.language
             booking.language = language
             booking.save(update_fields=["language", "updated_at"])
-            log_action(
-                "booking.language_changed",
-                actor,
-                booking,
-                booking.organization_id,
-                previous=previous,
-                language=language,
-            )
+            record(BookingLanguageChanged, actor, booking, previous=previous, language=language)
     return booking

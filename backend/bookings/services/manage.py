@@ -9,13 +9,13 @@ from django.utils import timezone
 
 from backend.accounts.actors import Actor
 from backend.accounts.tokens import secret_matches
-from backend.core.audit import log_action
-from backend.core.events import emit
+from backend.core.events import record
 
 from .. import capacity
 from ..availability import check_bookable_start
 from ..codes import normalize_code
 from ..errors import BookingError, ErrorCode
+from ..event_types import BookingCancelled, BookingRescheduled
 from ..models import Booking
 from ..policy import policy_for
 from .transactions import write_transaction
@@ -59,15 +59,7 @@ def cancel(booking: Booking, actor: Actor, now: datetime, reason: str = "") -> B
     booking.status = Booking.Status.CANCELLED
     booking.cancelled_at = now
     booking.save(update_fields=["status", "cancelled_at", "updated_at"])
-    log_action(
-        "booking.cancelled",
-        actor,
-        booking,
-        booking.organization_id,
-        by=actor.kind,
-        reason=reason[:200],
-    )
-    emit("booking.cancelled", booking_id=booking.pk, by=actor.kind)
+    record(BookingCancelled, actor, booking, by=actor.kind, reason=reason[:200])
     return booking
 
 
@@ -101,13 +93,5 @@ def do_reschedule_booking(
         booking.ends_at = new_start + timedelta(minutes=booking.service.duration_minutes)
         booking.assigned_staff = staff
         booking.save(update_fields=["starts_at", "ends_at", "assigned_staff", "updated_at"])
-        log_action(
-            "booking.rescheduled",
-            actor,
-            booking,
-            booking.organization_id,
-            old_start=old_start.isoformat(),
-            new_start=new_start.isoformat(),
-        )
-        emit("booking.rescheduled", booking_id=booking.pk, old_start=old_start)
+        record(BookingRescheduled, actor, booking, old_start=old_start, new_start=new_start)
         return booking
