@@ -41,3 +41,15 @@ class CapacityFreed:
     service_id: UUID
     location_id: UUID
     start: datetime
+
+
+@event_type(
+    "booking.status_changed",
+    description="A booking moved on in the office: checked in, called, in service, "
+    "completed, no-show or back to checked in. (Cancellations are booking.cancelled.)",
+    audited=False,  # the queue audits the ticket action that moved it
+    public=True,
+)
+class BookingStatusChanged:
+    previous: str
+    status: str

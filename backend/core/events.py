@@ -58,6 +58,14 @@ class Event(Generic[P]):
     facts: P
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Ref:
+    """A subject known by its id only (no need to load the row to record an event)."""
+
+    type: str  # e.g. "booking", as the audit log names object types
+    pk: Any
+
+
 _types: dict[str, EventType] = {}
 _by_payload: dict[type, EventType] = {}
 _handlers: dict[str, list[Callable[[Event], None]]] = defaultdict(list)
@@ -99,6 +107,12 @@ def subscribe(payload: type[P], handler: Callable[[Event[P]], None]) -> None:
         _handlers[name].append(handler)
 
 
+def unsubscribe(payload: type[P], handler: Callable[[Event[P]], None]) -> None:
+    name = type_of(payload).name
+    if handler in _handlers[name]:
+        _handlers[name].remove(handler)
+
+
 def record(
     payload: type[P],
     actor: Any,
@@ -108,8 +122,8 @@ def record(
     at: datetime | None = None,
     **facts: Any,
 ) -> Event[P]:
-    """Record that `actor` did something to `subject` (a model instance, or None for events
-    about no single object). Raises TypeError when the facts do not fit the payload type:
+    """Record that `actor` did something to `subject` (a model instance, a `Ref`, or None for
+    events about no single object). Raises TypeError when the facts do not fit the payload type:
     a programming error, caught by the tests of each use case."""
     kind = type_of(payload)
     checked = payload(**facts)
@@ -118,9 +132,10 @@ def record(
             raise TypeError(f"{kind.name}.{field}={getattr(checked, field)!r} is not {annotation}")
     if organization_id is None:
         organization_id = getattr(subject, "organization_id", None)
+    subject_type = _type_name(subject)
     event = Event(
         type=kind,
-        subject_type=type(subject).__name__.lower() if subject is not None else None,
+        subject_type=subject_type,
         subject_id=subject.pk if subject is not None else None,
         organization_id=organization_id,
         actor_kind=actor.kind,
@@ -128,14 +143,14 @@ def record(
         facts=checked,
     )
     if kind.audited:
-        if subject is None:
+        if subject is None or subject_type is None:
             raise TypeError(f"{kind.name} is audited, so it needs a subject.")
         AuditLog.objects.create(
             action=kind.name,
             actor=actor.user,
             actor_kind=actor.kind,
             organization_id=organization_id,
-            object_type=type(subject).__name__.lower(),
+            object_type=subject_type,
             object_id=str(subject.pk),
             data=as_json(checked),
         )
@@ -150,6 +165,14 @@ def as_json(facts: Any) -> dict[str, Any]:
     return {
         field.name: _json_value(getattr(facts, field.name)) for field in dataclasses.fields(facts)
     }
+
+
+def _type_name(subject: Any) -> str | None:
+    if subject is None:
+        return None
+    if isinstance(subject, Ref):
+        return subject.type
+    return type(subject).__name__.lower()
 
 
 def _deliver(event: Event, handlers: list[Callable[[Event], None]]) -> None:
