@@ -192,20 +192,3 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key_hash"], name="idempotency_caller_key_unique"),
         ]
-
-
-class SpentChallenge(models.Model):
-    """A proof-of-work challenge that was used up (backend/bookings/proof_of_work.py).
-
-    The unique challenge makes a replay fail even when two requests race; the rows also count
-    how much one network spent lately, which raises its difficulty. Only a keyed hash of the
-    network is stored, never the address. Rows are purged once neither use needs them.
-    """
-
-    challenge = models.CharField(max_length=128, unique=True)
-    network_hash = models.CharField(max_length=64)
-    spent_at = models.DateTimeField()
-    keep_until = models.DateTimeField(db_index=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["network_hash", "spent_at"], name="spent_by_network")]

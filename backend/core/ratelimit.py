@@ -139,6 +139,19 @@ def count_in_window(name: str, value: str, window_seconds: int) -> int:
     return storage.incr(f"COUNT/{name}/{_digest(name, value)}/{window_seconds}", window_seconds)
 
 
+def peek_in_window(name: str, value: str, window_seconds: int) -> int:
+    """The count_in_window() count so far, without counting."""
+    storage = _limiter().storage
+    return storage.get(f"COUNT/{name}/{_digest(name, value)}/{window_seconds}")
+
+
+def first_time(name: str, value: str, keep_seconds: int) -> bool:
+    """True for the first caller to present `value` within keep_seconds, False for every
+    later one, also for callers racing it in other processes (one atomic increment)."""
+    storage = _limiter().storage
+    return storage.incr(f"ONCE/{name}/{_digest(name, value)}", keep_seconds) == 1
+
+
 def keyed_hash(value: str) -> str:
     """A stable keyed hash (HMAC with SECRET_KEY) for storing who did something without
     storing an address, session id or e-mail."""

@@ -156,7 +156,7 @@ def do_join_waitlist(
     now = now or timezone.now()
     if not settings.WAITLIST_ENABLED:
         raise BookingError(ErrorCode.WAITLIST_DISABLED, "There is no waitlist here.")
-    spend_proof(proof, Purpose.JOIN_WAITLIST, actor, now)
+    spend_proof(proof, Purpose.JOIN_WAITLIST, actor)
     contact = check_contact(name, email, phone, language, channel)
     if actor.kind != "staff":
         # Each join mails the address (double opt-in): counted per address, before the

@@ -17,8 +17,9 @@ from django.test import Client
 from backend.accounts.api_tokens import issue_api_token
 from backend.accounts.models import StaffMember
 from backend.accounts.staff import create_staff
-from backend.bookings.models import Booking, Hold, SpentChallenge
-from backend.bookings.tasks import purge_spent_challenges
+from backend.bookings.models import Booking, Hold
+from backend.core.models import RateLimitCounter
+from backend.core.tasks import purge_rate_limit_counters
 from backend.notifications.models import WaitlistEntry
 from backend.queue.devices import do_pair_device, new_pairing_code
 from backend.queue.models import Device
@@ -111,7 +112,6 @@ def test_with_a_solved_proof_the_citizen_holds_books_and_joins(demo):
     assert held["hold"]["start"] == at(working_day(), 9)
     assert booked["booking"]["source"] == "WEB"
     assert joined["entry"]["status"] == "pending"  # until the e-mail is confirmed
-    assert SpentChallenge.objects.count() == 3
 
 
 def test_a_challenge_tells_citizens_what_to_solve(demo):
@@ -163,7 +163,6 @@ def test_an_expired_proof_is_refused(demo, settings):
 
     assert error_codes(expired) == [("PROOF_INVALID", "proof")]
     assert Hold.objects.count() == 0
-    assert SpentChallenge.objects.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -230,7 +229,6 @@ def test_integrations_staff_and_kiosks_need_no_proof(demo, make_client):
     assert challenge["required"] is False
     assert held["errors"] == []
     assert Hold.objects.count() == 1
-    assert SpentChallenge.objects.count() == 0
 
 
 def test_with_proofs_switched_off_citizens_need_none(demo, settings):
@@ -277,25 +275,35 @@ def test_an_easy_challenge_fetched_early_is_worthless_once_difficulty_rose(demo,
     assert hold(client, demo, 10, proof=proof(client, "HOLD_SLOT"))["errors"] == []
 
 
-def test_only_a_keyed_hash_of_the_network_is_stored(demo):
+def test_only_keyed_hashes_of_the_network_and_challenge_are_stored(demo, settings):
+    settings.REDIS_URL = ""  # the embedded store: its rows can be read here (Redis: same keys)
     client = citizen("203.0.113.7")
+    solved = proof(client, "HOLD_SLOT")
+    challenge = json.loads(base64.b64decode(solved))["challenge"]
 
-    hold(client, demo, 9, proof=proof(client, "HOLD_SLOT"))
+    assert hold(client, demo, 9, proof=solved)["errors"] == []
 
-    stored = SpentChallenge.objects.values().get()
-    assert "203.0.113" not in json.dumps(stored, default=str)
-    assert len(stored["network_hash"]) == 64
+    stored = json.dumps(list(RateLimitCounter.objects.values()), default=str)
+    assert "pow.spent" in stored  # the proof's counters are there ...
+    assert "203.0.113" not in stored and challenge not in stored  # ... under keyed hashes only
 
 
-def test_spent_proofs_are_forgotten_once_they_no_longer_count(demo, settings):
+def test_a_networks_spending_is_forgotten_after_the_window(demo, settings):
+    settings.REDIS_URL = ""  # the embedded store, whose expiry follows the clock (Redis: TTL)
+    settings.POW_RAISE_AFTER = 1
     client = citizen()
-    hold(client, demo, 9, proof=proof(client, "HOLD_SLOT"))
-    kept = max(settings.POW_CHALLENGE_MINUTES, settings.POW_RAISE_WINDOW_MINUTES)
+    assert hold(client, demo, 9, proof=proof(client, "HOLD_SLOT"))["errors"] == []
+    raised = fetch_challenge(post_of(client), "HOLD_SLOT")["maxNumber"]
+    window = dt.timedelta(minutes=settings.POW_RAISE_WINDOW_MINUTES, seconds=5)
 
-    assert purge_spent_challenges.call_local() == 0
-    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=kept, seconds=5)):
-        assert purge_spent_challenges.call_local() == 1
-    assert SpentChallenge.objects.count() == 0
+    with time_machine.travel(dt.datetime.now(dt.UTC) + window):
+        later = fetch_challenge(post_of(client), "HOLD_SLOT")["maxNumber"]
+        purged = purge_rate_limit_counters.call_local()
+
+    base = settings.POW_MAX_NUMBER
+    assert (raised, later) == (base * settings.POW_RAISE_FACTOR, base)
+    assert purged >= 2  # the spent challenge and the network's count
+    assert not RateLimitCounter.objects.filter(bucket__contains="pow.").exists()
 
 
 # --- replays that race ----------------------------------------------------------------------------
@@ -331,4 +339,3 @@ def test_the_same_proof_sent_10_times_at_once_counts_once(demo):
     )
     assert outcomes == ["PROOF_INVALID"] * 9 + ["booked"]
     assert Booking.objects.count() == 1
-    assert SpentChallenge.objects.count() == 1

@@ -93,7 +93,7 @@ def do_book_appointment(
     if key and (earlier := idempotency.find(scope, key)):
         return _replay(earlier, fingerprint, actor)
     # After the replay: a retry of a booking that was made changes nothing, so costs nothing.
-    spend_proof(proof, Purpose.BOOK_APPOINTMENT, actor, now)
+    spend_proof(proof, Purpose.BOOK_APPOINTMENT, actor)
     hold, service, location, start = _target(request)
     if not actor.may_act_in(service.organization_id):
         raise BookingError(ErrorCode.NOT_FOUND, "No such service.", "service")

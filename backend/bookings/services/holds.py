@@ -107,7 +107,7 @@ def do_hold_slot(
     `reclaim_freed` is for waitlist offers only: they may take a freed place still in its
     cool-down (capacity.py)."""
     now = now or timezone.now()
-    spend_proof(proof, Purpose.HOLD_SLOT, actor, now)
+    spend_proof(proof, Purpose.HOLD_SLOT, actor)
     owner = owner or HoldOwner()
     service, location = get_offered_service(service_id, location_id)
     if not actor.may_act_in(service.organization_id):
