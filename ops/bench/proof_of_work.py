@@ -6,8 +6,9 @@ CPU time per solved challenge; the hash rate gives the cost at each raised step 
 Client, browser: Debian's Chromium (Playwright, as tests/e2e) opens the booking page of a
 daphne server (DEBUG off) and solves challenges with the page's own solver (lib/proof.js and
 its Web Worker); the worker's wall time per challenge is one core's CPU time.
-Server: issuing a challenge (one COUNT for the network's difficulty), checking a payload
-(signature, hash, expiry: CPU only) and spending it (check + COUNT + INSERT) in-process.
+Server: issuing a challenge (one counter read for the network's difficulty), checking a payload
+(signature, hash, expiry: CPU only) and spending it (check + two counter increments in the
+shared store: Redis with REDIS_URL, else the database) in-process.
 
 Run from the repository root:
     .venv/bin/python ops/bench/proof_of_work.py
@@ -110,7 +111,7 @@ def _number(payload: str) -> int:
 
 
 def server_costs(count: int) -> dict[str, dict[str, float]]:
-    """Issue, check (CPU only) and spend (check + COUNT + INSERT), in milliseconds."""
+    """Issue, check (CPU only) and spend (check + counters), in milliseconds."""
     from proofs import solve
 
     from backend.accounts.actors import Actor
@@ -264,7 +265,7 @@ def main() -> int:
     print(f"\nServer ({args.checks} each)")
     print(harness.describe("issue a challenge", server["issue"]))
     print(harness.describe("check a payload (CPU)", server["check"]))
-    print(harness.describe("spend a proof (check+COUNT+INSERT)", server["spend"]))
+    print(harness.describe("spend a proof (check + counters)", server["spend"]))
 
     figures = {
         "max_number": base,
