@@ -86,3 +86,13 @@ def test_no_turkish_text_is_written_without_its_letters():
         if word in flattened
     }
     assert found == {}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_error_code_has_a_text_in_every_language(language):
+    """Pages show `errors.<CODE>` for a payload error: a code without a text would show the
+    generic fallback (or the key) to a citizen or clerk."""
+    from backend.bookings.errors import ErrorCode
+
+    texts = catalog(language)
+    assert [code.value for code in ErrorCode if f"errors.{code.value}" not in texts] == []
