@@ -37,6 +37,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check backend schema tests ops
 	$(BIN)/mypy backend schema
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff check --fix .

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "axes",
     "backend.core",
+    "backend.web",
     "backend.catalog",
     "backend.accounts",
     "backend.bookings",
@@ -86,8 +87,8 @@ MIDDLEWARE = [
     # Before anything asks request.is_secure(): X-Forwarded-Proto only from TRUSTED_PROXIES.
     "backend.core.proxy.TrustedProxyHeadersMiddleware",
     # Before the others, so it compresses what they (WhiteNoise's static files) answer; never
-    # /graphql or the admin (BREACH: backend/core/compression.py).
-    "backend.core.compression.PublicGZipMiddleware",
+    # /graphql or the admin (BREACH: backend/web/compression.py).
+    "backend.web.compression.PublicGZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -297,7 +298,7 @@ PUSH_ALLOWED_HOSTS = env_list("PUSH_ALLOWED_HOSTS")
 
 # --- Cross-origin: the embed in city portals (CORS_ALLOWED_ORIGINS) -------------------------
 # Origins listed here (and per organization in the admin) may frame /embed and call /graphql
-# from the browser; django-cors-headers asks backend.core.origins.cors_allows per request.
+# from the browser; django-cors-headers asks backend.web.origins.cors_allows per request.
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/graphql$"
 CORS_ALLOW_CREDENTIALS = False  # the embed is anonymous: no cookies cross origins

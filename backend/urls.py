@@ -2,8 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
-from backend.core.pages import embed_page, embed_script, page, service_worker
 from backend.core.views import health
+from backend.web.pages import embed_page, embed_script, page, service_worker
 from schema.build import schema
 from schema.view import graphql_view
 

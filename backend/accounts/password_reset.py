@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from backend.bookings.errors import BookingError, ErrorCode
+from backend.core.errors import DomainError, ErrorCode
 
 LANGUAGES = ("de", "en", "tr", "ar", "uk")
 WORDS = {
@@ -96,13 +96,11 @@ def do_reset_password(key: str, new_password: str):
         else None
     )
     if user is None or not default_token_generator.check_token(user, token):
-        raise BookingError(
-            ErrorCode.RESET_LINK_INVALID, "This link is not valid (any more).", "key"
-        )
+        raise DomainError(ErrorCode.RESET_LINK_INVALID, "This link is not valid (any more).", "key")
     try:
         validate_password(new_password, user)
     except ValidationError as exc:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.PASSWORD_REJECTED, " ".join(exc.messages), "newPassword"
         ) from exc
     user.set_password(new_password)

@@ -9,16 +9,16 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from guardian.shortcuts import get_objects_for_user
 
-from backend.bookings.errors import BookingError, ErrorCode
 from backend.catalog.models import Location, Organization, Resource
 from backend.core.csrf import csrf_rejected
+from backend.core.errors import DomainError, ErrorCode
 
 from .actors import Actor
 from .login_throttle import retry_after_seconds
 from .roles import booking_perm
 
 
-class LoginLocked(BookingError):
+class LoginLocked(DomainError):
     """Too many failed sign-ins for this user name or this address; says for how long."""
 
     def __init__(self, retry_after: int, field: str = "password"):
@@ -37,7 +37,7 @@ def check_password_of(request, user, password: str, field: str = "password"):
     if getattr(request, "axes_locked_out", False):
         raise LoginLocked(retry_after_seconds(request, username), field)
     if found is None or not found.is_active:
-        raise BookingError(ErrorCode.INVALID_CREDENTIALS, "Wrong user name or password.", field)
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong user name or password.", field)
     return found
 
 
@@ -45,7 +45,7 @@ def do_log_in(request, username: str, password: str):
     # Sign-in changes state with the browser's cookies: it needs the CSRF token too (login
     # CSRF), although the user is still anonymous.
     if csrf_rejected(request):
-        raise BookingError(ErrorCode.INVALID_CREDENTIALS, "Reload the page and try again.")
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Reload the page and try again.")
     user = check_password_of(request, username, password)
     login(request, user)
     return user
@@ -59,7 +59,7 @@ def do_change_password(request, old_password: str, new_password: str) -> None:
     try:
         validate_password(new_password, user)
     except ValidationError as exc:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.PASSWORD_REJECTED, " ".join(exc.messages), "newPassword"
         ) from exc
     user.set_password(new_password)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from backend.accounts.actors import Actor
-
+from .actors import Actor
 from .models import AuditLog
 
 

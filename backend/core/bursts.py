@@ -18,8 +18,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
-from backend.accounts.actors import SYSTEM
-
+from .actors import SYSTEM
 from .audit import log_action
 
 logger = logging.getLogger(__name__)

@@ -30,12 +30,11 @@ from limits import RateLimitItem, parse_many
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from backend.bookings.errors import BookingError, ErrorCode
-
+from .errors import DomainError, ErrorCode
 from .models import RateLimitCounter
 
 
-class RateLimited(BookingError):
+class RateLimited(DomainError):
     """Too many attempts; `retry_after` whole seconds (>= 1) until the next may pass."""
 
     def __init__(self, retry_after: int, field: str | None = None):
@@ -159,7 +158,7 @@ def keyed_hash(value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def retry_after_seconds(error: BookingError) -> int | None:
+def retry_after_seconds(error: DomainError) -> int | None:
     return error.retry_after if isinstance(error, RateLimited) else None
 
 

@@ -11,7 +11,7 @@ the browser received counts once by URL: the HTML, the style sheets, every JavaS
 of the import graph (static and any dynamic import that ran) and the language catalogs —
 except /graphql, which is data, not page weight. Two sums: the bytes that actually came over
 the wire (the encoded body sizes Chromium reports; the app gzips pages and static files itself,
-backend/core/compression.py, so Content-Encoding is gzip), and, for comparison, each body
+backend/web/compression.py, so Content-Encoding is gzip), and, for comparison, each body
 compressed with gzip -9 (what precompressed static files would send).
 
 embed.js: the file the portals include (/embed.js), raw bytes as served, and gzip -9 for

@@ -6,7 +6,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from backend.accounts.actors import Actor
+from backend.accounts.actors import Actor, ActorKind
 from backend.accounts.idle import extend_session, idle_timeout_seconds
 from backend.accounts.password_reset import do_request_password_reset, do_reset_password
 from backend.accounts.session import do_change_password, do_log_in, do_log_out
@@ -102,7 +102,7 @@ class SessionMutation:
             user = do_log_in(request, input.username, input.password)
         except BookingError as exc:
             return LogInPayload(me=None, errors=user_errors(exc))
-        request._vorzimmer_actor = Actor(user, "staff")
+        request._vorzimmer_actor = Actor(user, ActorKind.STAFF)
         return LogInPayload(me=me_of(info), errors=[])
 
     @strawberry.mutation(

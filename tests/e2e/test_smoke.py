@@ -15,8 +15,8 @@ from backend.accounts.models import StaffMember
 from backend.accounts.staff import create_staff
 from backend.bookings.calendars import holidays_in
 from backend.catalog.models import Location, OpeningHours, Organization, Service
-from backend.core.pages import CSP
 from backend.queue.models import ServicePoint
+from backend.web.pages import CSP
 from tests.conftest import BERLIN
 from tests.e2e.conftest import AXE, axe_violations, describe_violations
 
@@ -167,7 +167,7 @@ def test_axe_reports_what_it_finds(page):
 
 
 def test_axe_needs_the_csp_bypass_under_our_policy(live_server_e2e, page, a11y_page):
-    """The app's pages send `script-src 'self'` (backend.core.pages.CSP): in a normal context
+    """The app's pages send `script-src 'self'` (backend.web.pages.CSP): in a normal context
     Chromium refuses the inline axe injection, in the a11y context it runs."""
     url = live_server_e2e.url + "/staff/"
     assert page.goto(url).headers["content-security-policy"] == CSP

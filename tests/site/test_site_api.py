@@ -9,7 +9,7 @@ import pytest
 from icalendar import Calendar
 
 from backend.catalog.models import Closure
-from backend.core import pages
+from backend.web import pages
 from tests.conftest import at, working_day
 from tests.documents import BOOK, CITIZEN
 

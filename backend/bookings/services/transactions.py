@@ -1,24 +1,5 @@
-import threading
-from contextlib import contextmanager, nullcontext
+"""Moved to backend.core.transactions; this alias lives until the last import is changed."""
 
-from django.db import OperationalError, connection, transaction
+from backend.core.transactions import write_transaction
 
-from ..errors import BookingError, ErrorCode
-
-# SQLite has one writer at a time; a writer that finds the lock taken sleeps in growing steps
-# (up to 100 ms) before it retries. Threads of one process queue here instead and are woken
-# the moment the previous writer commits. Other processes still meet SQLite's own lock.
-_sqlite_writer = threading.RLock()
-
-
-@contextmanager
-def write_transaction():
-    """A write transaction whose lock timeouts and deadlocks become a typed BUSY error."""
-    queue = _sqlite_writer if connection.vendor == "sqlite" else nullcontext()
-    try:
-        with queue, transaction.atomic():
-            yield
-    except OperationalError as exc:
-        raise BookingError(
-            ErrorCode.BUSY, "The system is busy right now. Please try again."
-        ) from exc
+__all__ = ["write_transaction"]

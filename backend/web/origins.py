@@ -7,8 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from backend.catalog.models import Organization
-
-from .origins_syntax import origin_or_none
+from backend.core.origins_syntax import origin_or_none
 
 
 def _global_origins() -> list[str]:
