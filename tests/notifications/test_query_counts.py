@@ -65,6 +65,7 @@ def test_notification_mutations_cost_a_pinned_number_of_queries(
 
     # subscribePush: the booking, the upsert (savepoints), the newest four, the delete.
     # joinWaitlist (its spent proof of work is a rate-limit counter, left out): service,
-    # location, the organization's row lock, duplicate, count, insert, audit. declineWaitlistOffer: the entry, the update, the hold and its
-    # release (the claim starts its cool-down), audit.
+    # location, the organization's row lock, duplicate, count, insert, audit.
+    # declineWaitlistOffer: the entry, the update, the hold and its release (the claim starts
+    # its cool-down), audit.
     assert (subscribed, joined, declined) == (11, 10, 12)
