@@ -9,11 +9,11 @@ from datetime import timedelta
 from django.http import JsonResponse
 from django.utils import timezone
 
+from .devices import DEVICE_TOKEN_PREFIX, device_for_token
 from .models import ApiToken
 from .tokens import hash_secret
 
 TOKEN_PREFIX = "vz_"
-DEVICE_TOKEN_PREFIX = "vzd_"
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
@@ -27,8 +27,6 @@ class BearerTokenMiddleware:
             scheme, _, secret = header.partition(" ")
             secret = secret.strip()
             if scheme.lower() == "bearer" and secret.startswith(DEVICE_TOKEN_PREFIX):
-                from backend.queue.devices import device_for_token  # the queue app owns devices
-
                 device = device_for_token(secret)
                 if device is None:
                     return self._unauthenticated("Invalid or revoked device token.")

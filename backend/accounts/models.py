@@ -77,3 +77,35 @@ class ResourceUserObjectPermission(UserObjectPermissionBase):
 
 class ResourceGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Resource, on_delete=models.CASCADE)
+
+
+class Device(models.Model):
+    """A kiosk or waiting-room display paired to one location.
+
+    An admin creates it and gets a pairing code (shown once, valid briefly); the device trades
+    the code for its own token. Only hashes of both are stored."""
+
+    class Kind(models.TextChoices):
+        KIOSK = "kiosk", "Kiosk"
+        DISPLAY = "display", "Call display"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="devices")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=100)
+    pairing_code_hash = models.CharField(max_length=64, blank=True)
+    pairing_expires_at = models.DateTimeField(null=True, blank=True)
+    # Failed pairDevice tries while this code was live; at PAIRING_MAX_FAILURES it dies.
+    pairing_failures = models.PositiveSmallIntegerField(default=0)
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    paired_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    failed_pin_attempts = models.PositiveSmallIntegerField(default=0)
+    pin_locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "queue_device"  # made by the queue app; moved here with its data
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"

@@ -8,10 +8,10 @@ import strawberry
 from django.core.exceptions import PermissionDenied
 from strawberry.types import Info
 
+from backend.accounts.devices import do_pair_device
 from backend.bookings.errors import BookingError
 from backend.core.qr import qr_svg
 from backend.core.ratelimit import client_ip, client_network, hit
-from backend.queue.devices import do_pair_device
 from backend.queue.models import QueueTicket as TicketModel
 from backend.queue.services import calling
 from backend.queue.services.tickets import (

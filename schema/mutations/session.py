@@ -7,12 +7,12 @@ import strawberry
 from strawberry.types import Info
 
 from backend.accounts.actors import Actor, ActorKind
+from backend.accounts.devices import do_unlock_kiosk_settings, pin_state
 from backend.accounts.idle import extend_session, idle_timeout_seconds
 from backend.accounts.password_reset import do_request_password_reset, do_reset_password
 from backend.accounts.session import do_change_password, do_log_in, do_log_out
 from backend.bookings.errors import BookingError
 from backend.core.ratelimit import client_ip, client_network, hit
-from backend.queue.devices import do_unlock_kiosk_settings, pin_state
 
 from ..args import described_input
 from ..context import actor_of

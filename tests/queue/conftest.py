@@ -9,10 +9,10 @@ import pytest
 import time_machine
 from django.test import Client
 
-from backend.accounts.models import StaffMember
+from backend.accounts.devices import do_pair_device, new_pairing_code
+from backend.accounts.models import Device, StaffMember
 from backend.accounts.staff import create_staff
-from backend.queue.devices import do_pair_device, new_pairing_code
-from backend.queue.models import Device, ServicePoint
+from backend.queue.models import ServicePoint
 from tests.conftest import BERLIN, GraphQLClient, working_day
 
 

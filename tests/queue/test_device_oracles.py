@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from backend.accounts.models import StaffMember
+from backend.accounts.devices import new_pairing_code
+from backend.accounts.models import Device, StaffMember
 from backend.accounts.staff import create_staff
 from backend.bookings.models import Booking
-from backend.queue.devices import new_pairing_code
-from backend.queue.models import Device, QueueTicket
+from backend.queue.models import QueueTicket
 from tests.conftest import bearer
 from tests.queue.actions import book_at
 from tests.queue.conftest import kiosk_client, staff_client

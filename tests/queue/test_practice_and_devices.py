@@ -7,10 +7,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from backend.accounts.models import StaffMember
+from backend.accounts.devices import do_pair_device, new_pairing_code
+from backend.accounts.models import Device, StaffMember
 from backend.accounts.staff import create_staff
-from backend.queue.devices import do_pair_device, new_pairing_code
-from backend.queue.models import Device
 from tests.conftest import bearer
 from tests.documents import TICKET_STATUS
 from tests.queue.actions import draw

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 import time_machine
 
+from backend.accounts.models import Device
 from backend.bookings.models import Booking
-from backend.queue.models import Device, QueueTicket
+from backend.queue.models import QueueTicket
 from tests.conftest import BERLIN, GraphQLClient
 from tests.documents import BOARD, CHECK_IN, DRAW, TICKET_STATUS, ticket_action
 from tests.queue.actions import act, book_at, call_next, draw, sign_in
@@ -196,7 +197,7 @@ def test_the_board_carries_no_personal_data(demo, floor, gql, office_hour):
 
 
 def test_pairing_codes_work_once(demo, gql):
-    from backend.queue.devices import new_pairing_code
+    from backend.accounts.devices import new_pairing_code
 
     device = Device.objects.create(location=demo.rathaus, kind="kiosk", name="Kiosk Foyer")
     code = new_pairing_code(device)

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from backend.accounts.devices import PAIRING_VALID_FOR, new_pairing_code
+from backend.accounts.models import Device
 from backend.catalog.lookup import find_location
-from backend.queue.devices import PAIRING_VALID_FOR, new_pairing_code
-from backend.queue.models import Device
 
 
 class Command(BaseCommand):

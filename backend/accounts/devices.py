@@ -11,12 +11,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from backend.accounts.middleware import DEVICE_TOKEN_PREFIX
-from backend.accounts.tokens import hash_secret, new_secret
-from backend.bookings.errors import BookingError, ErrorCode
+from backend.core.errors import DomainError, ErrorCode
 
 from .models import Device
+from .tokens import hash_secret, new_secret
 
+DEVICE_TOKEN_PREFIX = "vzd_"  # tells a device token from an API token (vz_) at a glance
 PAIRING_VALID_FOR = timedelta(minutes=15)
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
@@ -58,7 +58,7 @@ def do_pair_device(
         if device is not None and (kind is None or device.kind == kind):
             return device, _paired(device, now)
     _count_failure(now)  # outside the transaction above: the count stays when we refuse
-    raise BookingError(ErrorCode.PAIRING_INVALID, "This pairing code is not valid.", "code")
+    raise DomainError(ErrorCode.PAIRING_INVALID, "This pairing code is not valid.", "code")
 
 
 def live_codes(now: datetime) -> Q:
@@ -113,9 +113,9 @@ def do_unlock_kiosk_settings(device: Device | None, pin: str, now: datetime | No
 
     now = now or timezone.now()
     if device is None or device.kind != Device.Kind.KIOSK:
-        raise BookingError(ErrorCode.NOT_FOUND, "Only a paired kiosk has settings.", "pin")
+        raise DomainError(ErrorCode.NOT_FOUND, "Only a paired kiosk has settings.", "pin")
     if not settings.DEBUG and settings.KIOSK_PIN == DEFAULT_PIN:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.KIOSK_PIN_NOT_SET,
             "Set KIOSK_PIN: the default PIN is refused in production.",
             "pin",
@@ -136,8 +136,8 @@ def do_unlock_kiosk_settings(device: Device | None, pin: str, now: datetime | No
             )
             outcome = ErrorCode.PIN_LOCKED if locked else ErrorCode.WRONG_PIN
     if outcome == ErrorCode.PIN_LOCKED:
-        raise BookingError(outcome, "Too many wrong PINs; try again in a few minutes.", "pin")
-    raise BookingError(outcome, "Wrong PIN.", "pin")
+        raise DomainError(outcome, "Too many wrong PINs; try again in a few minutes.", "pin")
+    raise DomainError(outcome, "Wrong PIN.", "pin")
 
 
 @dataclass(frozen=True)
