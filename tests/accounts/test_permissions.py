@@ -8,17 +8,15 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from backend.accounts.actors import Actor
 from backend.accounts.api_tokens import issue_api_token
 from backend.accounts.models import StaffMember
 from backend.accounts.staff import create_staff
 from backend.bookings.models import Booking, Claim
-from backend.bookings.services.booking import BookingRequest, do_book_appointment
 from backend.catalog.models import Resource
 from backend.core.models import AuditLog
 from tests.conftest import GraphQLClient, at, working_day
 from tests.documents import LOCATION_BOOKINGS, STAFF_CANCEL
-from tests.proof_of_work import citizen_proof
+from tests.factories import booked
 
 pytestmark = pytest.mark.django_db
 Role = StaffMember.Role
@@ -39,17 +37,6 @@ def _session(user) -> GraphQLClient:
     return GraphQLClient(client, {})
 
 
-def _book(service, location, start, name) -> Booking:
-    request = BookingRequest(
-        name=name,
-        email="citizen@example.com",
-        service_id=str(service.pk),
-        location_id=str(location.pk),
-        start=start,
-    )
-    return do_book_appointment(request, Actor(None, "citizen"), proof=citizen_proof()).booking
-
-
 @pytest.fixture
 def world(demo, django_user_model) -> World:
     day = working_day()
@@ -59,14 +46,14 @@ def world(demo, django_user_model) -> World:
         return dt.datetime.fromisoformat(at(day, hour, minute))
 
     rathaus = {
-        _book(demo.ausweis, demo.rathaus, when(9), "Ada").code,
-        _book(demo.kfz, demo.rathaus, when(10), "Ben").code,
+        booked(demo.ausweis, demo.rathaus, when(9), name="Ada").code,
+        booked(demo.kfz, demo.rathaus, when(10), name="Ben").code,
     }
-    _book(demo.ausweis, demo.nord, when(9), "Cem")
+    booked(demo.ausweis, demo.nord, when(9), name="Cem")
     sommer = Resource.objects.get(name="Dr. Anna Sommer")
     aydin = Resource.objects.get(name="Dr. Kemal Aydın")
-    consult_a = _book(demo.consult, demo.practice_site, when(9), "Dora")
-    consult_b = _book(demo.consult, demo.practice_site, when(9), "Emil")
+    consult_a = booked(demo.consult, demo.practice_site, when(9), name="Dora")
+    consult_b = booked(demo.consult, demo.practice_site, when(9), name="Emil")
     assert {consult_a.assigned_staff, consult_b.assigned_staff} == {sommer, aydin}
     by_doctor = {b.assigned_staff: b.code for b in (consult_a, consult_b)}
 

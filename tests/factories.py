@@ -1,0 +1,67 @@
+"""Bookings for tests, made the three ways tests need them: through the GraphQL endpoint as a
+citizen page would (`book`), through the booking service as another use case would
+(`booked`), and as a bare row for model and constraint tests that must not run the use case
+(`booking_row`). One place, so a new required field changes one function."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from backend.bookings.models import Booking
+from backend.bookings.services.booking import BookingRequest, do_book_appointment
+from backend.core.actors import Actor, ActorKind
+from tests.documents import BOOK, CITIZEN
+from tests.proof_of_work import citizen_proof
+
+
+def book_input(service, location, start: str, **extra) -> dict:
+    """bookAppointment's input for `start` (an ISO datetime as the slot list gives it)."""
+    return {
+        "input": {
+            **CITIZEN,
+            "service": str(service.pk),
+            "location": str(location.pk),
+            "start": start,
+            **extra,
+        }
+    }
+
+
+def book(gql, service, location, start: str, *, ok: bool = True, **extra) -> dict:
+    """bookAppointment through /graphql; returns the payload (booking, manageToken, errors).
+    With `ok` (the default) a payload error fails the test at once, where it happened."""
+    payload = gql.data(BOOK, book_input(service, location, start, **extra))["bookAppointment"]
+    if ok:
+        assert payload["errors"] == [], payload["errors"]
+    return payload
+
+
+def booked(service, location, start: dt.datetime | str, **contact) -> Booking:
+    """A citizen's booking made by the booking service (claims, caps and events as usual)."""
+    request = BookingRequest(
+        **{**CITIZEN, **contact},
+        service_id=str(service.pk),
+        location_id=str(location.pk),
+        start=dt.datetime.fromisoformat(start) if isinstance(start, str) else start,
+    )
+    actor = Actor(None, ActorKind.CITIZEN)
+    return do_book_appointment(request, actor, proof=citizen_proof()).booking
+
+
+def booking_row(
+    location, service, starts_at: dt.datetime, minutes: int = 30, code: str = "AAA-AAA", **fields
+) -> Booking:
+    """A bare Booking row (no claims, no events): for model and constraint tests only."""
+    values = {
+        "organization": location.organization,
+        "location": location,
+        "service": service,
+        "starts_at": starts_at,
+        "ends_at": starts_at + dt.timedelta(minutes=minutes),
+        "code": code,
+        "manage_token_hash": "x",
+        "name": "N",
+        "email": "n@example.com",
+        **fields,
+    }
+    return Booking.objects.create(**values)
