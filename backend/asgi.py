@@ -10,6 +10,7 @@ from django.core.asgi import get_asgi_application
 
 django_application = get_asgi_application()  # before importing anything that touches models
 
+from backend.core.access_log import WebSocketAccessLog  # noqa: E402
 from backend.core.checks import refuse_unsafe_configuration  # noqa: E402
 
 # daphne runs no system checks: without DEBUG, unsafe settings end the process here.
@@ -33,6 +34,8 @@ gc.freeze()
 application = ProtocolTypeRouter(
     {
         "http": django_application,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urls))),
+        "websocket": WebSocketAccessLog(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urls)))
+        ),
     }
 )

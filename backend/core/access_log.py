@@ -1,4 +1,5 @@
-"""One log line per HTTP request: method, path, status, duration.
+"""One log line per HTTP request (method, path, status, duration) and per WebSocket when it
+ends (path, handshake status, close code, how long it was open).
 
 Never the query string (GET /graphql carries GraphQL variables, i.e. personal data), never the
 client's address or headers. daphne's own access log prints query strings: `serve` turns it off
@@ -52,3 +53,43 @@ def AccessLogMiddleware(get_response):
         return response
 
     return middleware
+
+
+class WebSocketAccessLog:
+    """ASGI middleware for the websocket route: "WS /graphql 101 closed 1000 after 12.3 s", or
+    "WS /graphql 403" for a refused handshake. Watches the messages only; the socket's own
+    traffic (documents, variables) is never read into the log."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        started = time.perf_counter()
+        outcome: dict = {"accepted": False, "code": None}
+
+        async def watching_send(message):
+            if message["type"] == "websocket.accept":
+                outcome["accepted"] = True
+            elif message["type"] == "websocket.close" and outcome["code"] is None:
+                outcome["code"] = message.get("code") or 1000
+            await send(message)
+
+        async def watching_receive():
+            message = await receive()
+            if message["type"] == "websocket.disconnect" and outcome["code"] is None:
+                outcome["code"] = message.get("code") or 1005  # 1005: no code given
+            return message
+
+        try:
+            await self.app(scope, watching_receive, watching_send)
+        finally:
+            path = _printable(scope.get("path", ""), MAX_PATH)
+            if outcome["accepted"]:
+                logger.info(
+                    "WS %s 101 closed %s after %.1f s",
+                    path,
+                    outcome["code"] or 1006,  # 1006: ended without a close frame
+                    time.perf_counter() - started,
+                )
+            else:
+                logger.info("WS %s 403", path)

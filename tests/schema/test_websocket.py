@@ -42,3 +42,44 @@ async def test_foreign_origins_are_refused():
     )
     connected, _ = await ws.connect()
     assert connected is False
+
+
+def socket_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "backend.access"]
+
+
+async def test_a_socket_is_one_access_line_when_it_ends_without_its_query_string(caplog):
+    caplog.set_level("INFO", logger="backend.access")
+    ws = WebsocketCommunicator(
+        application,
+        "/graphql?session=secret-value",
+        subprotocols=["graphql-transport-ws"],
+        headers=ORIGIN,
+    )
+    assert (await ws.connect())[0] is True
+    assert socket_lines(caplog) == []  # written when the socket ends, with its close code
+    await ws.disconnect(code=1001)
+    [line] = socket_lines(caplog)
+    assert line.startswith("WS /graphql 101 closed 1001 after ")
+    assert "secret" not in caplog.text
+
+
+async def test_refused_sockets_are_logged_with_their_close_code_or_403(caplog):
+    caplog.set_level("INFO", logger="backend.access")
+    ws = WebsocketCommunicator(application, "/graphql", subprotocols=["graphql-ws"], headers=ORIGIN)
+    await ws.connect()
+    await ws.receive_output(timeout=5)
+    await ws.disconnect()
+    foreign = WebsocketCommunicator(
+        application,
+        "/graphql",
+        subprotocols=["graphql-transport-ws"],
+        headers=[(b"host", b"127.0.0.1"), (b"origin", b"https://evil.example")],
+    )
+    assert (await foreign.connect())[0] is False
+    await foreign.disconnect()
+    lines = socket_lines(caplog)
+    assert [line.split(" after ")[0] for line in lines] == [
+        "WS /graphql 101 closed 4406",
+        "WS /graphql 403",
+    ]
