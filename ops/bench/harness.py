@@ -1,4 +1,5 @@
-"""Plumbing shared by the benchmark scripts: environment, Django, statistics, the JSON line.
+"""Plumbing shared by the benchmark scripts: environment, Django, child processes (manage.py,
+daphne, consumers, Chromium), statistics, the JSON line.
 
 The scripts run from the repository root as `.venv/bin/python ops/bench/<name>.py`. They use
 PostgreSQL when DATABASE_URL points there, else SQLite in a temporary directory; either way the
