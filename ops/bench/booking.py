@@ -34,9 +34,6 @@ import http.client
 import json
 import os
 import platform
-import re
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -66,7 +63,6 @@ mutation Book($input: BookAppointmentInput!) {
 }"""
 
 TARGET_BOOKINGS_PER_SECOND = 300.0
-SERVER_START_TIMEOUT = 60.0
 HEALTH_SECONDS = 3.0
 # daphne waits for requests in flight when terminated; on an interrupted run those may sit in
 # a lock queue, so they get a few seconds, then SIGKILL (their transactions roll back).
@@ -75,7 +71,6 @@ WHAT_IF_SETTINGS = "settings_conn_max_age_0"  # ops/bench/settings_conn_max_age_
 BOOKED = "booked"
 # Anything a client should never see: not a booking and not a typed refusal.
 UNTYPED = ("http_5xx", "http_other", "graphql_error", "bad_json", "transport_error")
-EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception)\b.*:")
 
 
 def parse_args() -> argparse.Namespace:
@@ -106,129 +101,16 @@ def parse_args() -> argparse.Namespace:
 # --- servers -----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def http_get(port: int, path: str, timeout: float = 2.0) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-@dataclass
-class Server:
-    port: int
-    process: subprocess.Popen
-    log: Path
-
-
-class Servers:
-    """`count` daphne processes on free ports; stopped (SIGTERM, then SIGKILL) on exit."""
-
-    def __init__(self, count: int, settings_module: str | None = None):
-        self.count = count
-        self.settings_module = settings_module
-        self.servers: list[Server] = []
-
-    @property
-    def ports(self) -> list[int]:
-        return [s.port for s in self.servers]
-
-    def __enter__(self) -> Servers:
-        try:
-            for _ in range(self.count):
-                self.servers.append(self._spawn())
-            for server in self.servers:
-                self._wait_ready(server)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def _env(self) -> dict[str, str]:
-        env = harness.without_abuse_limits(ENV.child_env())
-        if self.settings_module:
-            env["DJANGO_SETTINGS_MODULE"] = self.settings_module
-            env["PYTHONPATH"] = os.pathsep.join(
-                [str(Path(__file__).parent), str(harness.REPO), env.get("PYTHONPATH", "")]
-            )
-        return env
-
-    def _spawn(self) -> Server:
-        port = free_port()
-        log = ENV.var_dir / f"daphne-{port}.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(port),
-                    "-v",
-                    "0",  # no access log: writing it would be part of what is measured
-                    "backend.asgi:application",
-                ],
-                cwd=harness.REPO,
-                env=self._env(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        return Server(port, process, log)
-
-    def _wait_ready(self, server: Server) -> None:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                raise SystemExit(f"daphne on :{server.port} exited:\n{tail(server.log)}")
-            try:
-                if http_get(server.port, "/api/health") == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise SystemExit(f"daphne on :{server.port} did not get ready:\n{tail(server.log)}")
-
-    def stop(self) -> None:
-        for server in self.servers:
-            if server.process.poll() is None:
-                server.process.terminate()
-        for server in self.servers:
-            try:
-                server.process.wait(timeout=STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                server.process.kill()
-                server.process.wait()
-        self.servers = []
-
-    def logged_exceptions(self) -> Counter:
-        """The servers' exception lines ("module.Error: message"), counted."""
-        found: Counter = Counter()
-        for server in self.servers:
-            for line in server.log.read_text(errors="replace").splitlines():
-                if EXCEPTION_LINE.match(line):
-                    found[line.strip()[:200]] += 1
-        return found
+def servers(count: int, settings_module: str | None = None) -> harness.Daphnes:
+    """`count` daphne processes on free ports, abuse limits lifted, optionally with what-if
+    settings; stopped (SIGTERM, then SIGKILL) on exit."""
+    env = harness.without_abuse_limits(ENV.child_env())
+    if settings_module:
+        env["DJANGO_SETTINGS_MODULE"] = settings_module
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(Path(__file__).parent), str(harness.REPO), env.get("PYTHONPATH", "")]
+        )
+    return harness.Daphnes(ENV, count, env, grace=STOP_GRACE_SECONDS)
 
 
 # --- the client --------------------------------------------------------------------------------
@@ -418,7 +300,9 @@ def health_rate(ports: list[int], clients: int, seconds: float) -> float:
 
 def in_process_ms(feed: StartFeed, office, count: int) -> dict:
     """The same mutation through django.test.Client, one at a time: the CPU cost of a booking
-    in Django + Strawberry without HTTP, i.e. the ceiling of one process."""
+    in Django + Strawberry without HTTP, i.e. the ceiling of one process. With the abuse
+    limits lifted, as on the servers: thousands of bookings come from one client."""
+    harness.lift_abuse_limits_in_process()
     client = Client()
     service_id, location_id = str(office.throughput.pk), str(office.location.pk)
     samples = []
@@ -437,14 +321,14 @@ def in_process_ms(feed: StartFeed, office, count: int) -> dict:
 def throughput_phase(args, office, feed: StartFeed, settings_module: str | None) -> list[dict]:
     results = []
     for processes in [int(n) for n in args.processes.split(",") if n.strip()]:
-        with Servers(processes, settings_module) as servers:
+        with servers(processes, settings_module) as daphnes:
             # Warm-up: imports, the schema, first connections; not counted.
-            run_throughput(servers.ports, args.clients, args.warmup_seconds, feed, office)
-            health = health_rate(servers.ports, args.clients, HEALTH_SECONDS)
+            run_throughput(daphnes.ports, args.clients, args.warmup_seconds, feed, office)
+            health = health_rate(daphnes.ports, args.clients, HEALTH_SECONDS)
             outcomes, elapsed = run_throughput(
-                servers.ports, args.clients, args.seconds, feed, office
+                daphnes.ports, args.clients, args.seconds, feed, office
             )
-            exceptions = servers.logged_exceptions()
+            exceptions = daphnes.exception_lines()
         summary = summarize(outcomes) | {
             "daphne_processes": processes,
             "clients": args.clients,
@@ -534,14 +418,14 @@ def contention_phase(args, office, day, now, processes: int, settings_module: st
         f"{processes} daphne process(es)"
     )
     deadlocks_before = deadlocks_so_far()
-    with Servers(processes, settings_module) as servers:
+    with servers(processes, settings_module) as daphnes:
         rounds = run_contention(
-            servers.ports,
+            daphnes.ports,
             args.contention_clients,
             [(str(service.pk), start.astimezone(tz).isoformat()) for service, start in targets],
             str(office.location.pk),
         )
-        exceptions = servers.logged_exceptions()
+        exceptions = daphnes.exception_lines()
     deadlocks = None if deadlocks_before is None else deadlocks_so_far() - deadlocks_before
 
     outcomes = [o for round_ in rounds for o in round_]
@@ -606,19 +490,6 @@ def contention_phase(args, office, day, now, processes: int, settings_module: st
 # --- main ----------------------------------------------------------------------------------------
 
 
-def manage(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=harness.REPO,
-        env=ENV.child_env(),
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout.strip()
-
-
 def main() -> int:
     args = parse_args()
     settings_module = WHAT_IF_SETTINGS if args.conn_max_age_0 else None
@@ -630,8 +501,7 @@ def main() -> int:
         f"daphne CONN_MAX_AGE {conn_max_age}"
         + (" (what-if settings)" if settings_module else " (backend.settings)")
     )
-    manage("migrate", "--noinput", "-v", "0")
-    print(f"  manage.py migrate: ok; load_demo: {manage('load_demo').splitlines()[-1]}")
+    print(f"  manage.py migrate: ok; load_demo: {harness.migrate_and_load_demo(ENV)}")
     dataset.drop_bench_data()
     office = dataset.build_booking_office()
     tz = location_zone(office.location)

@@ -51,10 +51,9 @@ import http.client
 import json
 import os
 import platform
+import re
 import resource
 import secrets
-import socket
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -88,8 +87,6 @@ from backend.queue.state import local_today  # noqa: E402
 
 TARGET_CLIENTS = 2000
 TARGET_P99_MS = 250.0
-SERVER_START_TIMEOUT = 60.0
-STOP_GRACE_SECONDS = 10.0
 CONNECT_CONCURRENCY = 50  # handshakes + first events in flight at once
 BENCH_ORG = dataset.BENCH_PREFIX + "fanout"
 CLERK = "bench-fanout-clerk"
@@ -137,12 +134,6 @@ def raise_nofile_limit() -> tuple[int, int]:
     return resource.getrlimit(resource.RLIMIT_NOFILE)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def proc_status(pid: int, key: str) -> str:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(key + ":"):
@@ -154,12 +145,6 @@ def rss_kib(pid: int) -> int:
     return int(proc_status(pid, "VmRSS").split()[0])
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def open_files_limit(pid: int) -> str:
     for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
         if line.startswith("Max open files"):
@@ -167,125 +152,21 @@ def open_files_limit(pid: int) -> str:
     return "?"
 
 
-class Server:
-    """One daphne process on a free port; stopped (SIGTERM, then SIGKILL) on exit."""
-
-    def __init__(self) -> None:
-        self.port = 0
-        self.process: subprocess.Popen | None = None
-        self.log = ENV.var_dir / "daphne.log"
-
-    def __enter__(self) -> Server:
-        self.port = free_port()
-        self.log = ENV.var_dir / f"daphne-{self.port}.log"
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "-v",
-                    "0",  # no access log: writing it would be part of what is measured
-                    "backend.asgi:application",
-                ],
-                cwd=harness.REPO,
-                env=harness.without_abuse_limits(ENV.child_env()),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"daphne exited:\n{self.log_tail()}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/api/health")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    return
-                conn.close()
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise SystemExit(f"daphne did not get ready:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def exception_lines(self) -> Counter:
-        found: Counter = Counter()
-        for line in self.log.read_text(errors="replace").splitlines():
-            if "Error" in line or "Exception" in line or "Traceback" in line:
-                found[line.strip()[:160]] += 1
-        return found
+# Any line naming an error: tracebacks and their frames count too, not only exceptions.
+ERROR_LINE = re.compile("Error|Exception|Traceback")
 
 
-class Servers:
-    """`count` daphne processes (more than one only with channels-redis)."""
+def servers(count: int) -> harness.Daphnes:
+    """`count` daphne processes (more than one only with channels-redis), abuse limits lifted."""
+    return harness.Daphnes(ENV, count, harness.without_abuse_limits(ENV.child_env()))
 
-    def __init__(self, count: int):
-        self.servers = [Server() for _ in range(count)]
 
-    def __enter__(self) -> Servers:
-        try:
-            for server in self.servers:
-                server.__enter__()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+def rss_of(daphnes: harness.Daphnes) -> int:
+    return sum(rss_kib(pid) for pid in daphnes.pids)
 
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
-    def stop(self) -> None:
-        for server in self.servers:
-            server.stop()
-
-    @property
-    def ports(self) -> list[int]:
-        return [s.port for s in self.servers]
-
-    def rss_kib(self) -> int:
-        return sum(rss_kib(s.pid) for s in self.servers)
-
-    def cpu_seconds(self) -> float:
-        return sum(cpu_seconds(s.pid) for s in self.servers)
-
-    def exception_lines(self) -> Counter:
-        return sum((s.exception_lines() for s in self.servers), Counter())
+def cpu_of(daphnes: harness.Daphnes) -> float:
+    return sum(harness.cpu_seconds(pid) for pid in daphnes.pids)
 
 
 # --- the staff side (HTTP) ------------------------------------------------------------------
@@ -559,19 +440,6 @@ def build_floor() -> Floor:
     return Floor(location, service, point, password, own)
 
 
-def manage(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=harness.REPO,
-        env=ENV.child_env(),
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout.strip()
-
-
 # --- one run --------------------------------------------------------------------------------
 
 
@@ -579,30 +447,30 @@ async def run_size(count: int, floor: Floor, args) -> dict:
     """Start daphne, subscribe `count` boards, then draw + call and time every delivery."""
     point = {"i": {"servicePoint": str(floor.point.pk)}}
     draw = {"i": {"service": str(floor.service.pk), "location": str(floor.location.pk)}}
-    with Servers(args.processes) as servers:
-        staff = StaffSession(servers.ports[0])
+    with servers(args.processes) as daphnes:
+        staff = StaffSession(daphnes.ports[0])
         await asyncio.to_thread(staff.log_in, CLERK, floor.password)
         data, _, _ = await asyncio.to_thread(staff.graphql, SIGN_IN, point)
         payload_of(data, "signInToServicePoint")
 
         # Warm every server's subscription path with a board, then take the baseline.
-        probe = Boards(servers.ports, str(floor.location.pk), len(servers.ports))
+        probe = Boards(daphnes.ports, str(floor.location.pk), len(daphnes.ports))
         await probe.open_all()
         await probe.close_all()
         await asyncio.sleep(0.5)
-        rss_before = servers.rss_kib()
+        rss_before = rss_of(daphnes)
 
-        boards = Boards(servers.ports, str(floor.location.pk), count)
+        boards = Boards(daphnes.ports, str(floor.location.pk), count)
         connect_seconds = await boards.open_all()
         connected = len(boards.live)
         await asyncio.sleep(0.5)
-        rss_after = servers.rss_kib()
+        rss_after = rss_of(daphnes)
         print(
             f"\n  N={count}: {connected} boards subscribed in {connect_seconds:.1f} s "
             f"({dict(boards.connect_failures) or 'no failures'}); daphne RSS "
             f"{rss_before / 1024:.0f} -> {rss_after / 1024:.0f} MiB, "
             f"{(rss_after - rss_before) / max(connected, 1):.1f} KiB per connection; "
-            f"server open-files limit {open_files_limit(servers.servers[0].pid)}"
+            f"server open-files limit {open_files_limit(daphnes.pids[0])}"
         )
 
         after_response: list[float] = []  # ms from the callNextTicket response's arrival
@@ -610,7 +478,7 @@ async def run_size(count: int, floor: Floor, args) -> dict:
         after_first: list[float] = []  # ms from the first board's copy (the fan-out's spread)
         call_ms, draw_ms, draw_fanout_ms, early = [], [], [], 0
         missed_events, missing_boards = 0, set()
-        cpu_before, cpu_wall = servers.cpu_seconds(), time.perf_counter()
+        cpu_before, cpu_wall = cpu_of(daphnes), time.perf_counter()
         own_cpu_before = time.process_time()
         for round_ in range(args.warmup_calls + args.calls):
             measured = round_ >= args.warmup_calls
@@ -646,7 +514,7 @@ async def run_size(count: int, floor: Floor, args) -> dict:
                 early += at < answered
             await asyncio.sleep(args.pause)
         wall = time.perf_counter() - cpu_wall
-        server_cpu = (servers.cpu_seconds() - cpu_before) / wall
+        server_cpu = (cpu_of(daphnes) - cpu_before) / wall
         own_cpu = (time.process_time() - own_cpu_before) / wall
         dropped = Counter(
             b.closed.split(":")[0] for b in boards.boards if b.ws is not None and b.closed
@@ -654,7 +522,8 @@ async def run_size(count: int, floor: Floor, args) -> dict:
         await boards.close_all()
         staff.close()
         await asyncio.sleep(1.0)  # let the server finish the closing handshakes
-        exceptions = servers.exception_lines()  # before the stop: errors while serving
+        # Before the stop: errors while serving.
+        exceptions = daphnes.exception_lines(ERROR_LINE, width=160)
 
     def stats(samples: list[float]) -> dict:
         return harness.percentiles(samples) if len(samples) > 1 else {}
@@ -724,8 +593,7 @@ def main() -> int:
     )
     if max(sizes) * 2 + 100 > soft:
         raise SystemExit(f"RLIMIT_NOFILE {soft} is too low for {max(sizes)} clients")
-    manage("migrate", "--noinput", "-v", "0")
-    print(f"  manage.py migrate: ok; load_demo: {manage('load_demo').splitlines()[-1]}")
+    print(f"  manage.py migrate: ok; load_demo: {harness.migrate_and_load_demo(ENV)}")
     drop_bench_data()
     floor = build_floor()
     region = floor.location.organization.holiday_region

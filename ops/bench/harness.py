@@ -1,4 +1,5 @@
-"""Plumbing shared by the benchmark scripts: environment, Django, statistics, the JSON line.
+"""Plumbing shared by the benchmark scripts: environment, Django, child processes (manage.py,
+daphne, consumers, Chromium), statistics, the JSON line.
 
 The scripts run from the repository root as `.venv/bin/python ops/bench/<name>.py`. They use
 PostgreSQL when DATABASE_URL points there, else SQLite in a temporary directory; either way the
@@ -9,14 +10,19 @@ from __future__ import annotations
 
 import atexit
 import gc
+import http.client
 import json
 import os
+import re
 import shutil
 import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -141,6 +147,251 @@ def database_label(env: Environment) -> str:
         return f"SQLite ({settings.DATABASES['default']['NAME']})"
     parsed = urlparse(env.database_url)
     return f"PostgreSQL ({parsed.hostname}:{parsed.port or 5432}/{parsed.path.lstrip('/')})"
+
+
+# --- child processes: manage.py, daphne, consumers --------------------------------------------
+
+SERVER_START_TIMEOUT = 60.0
+# Lines like "module.Error: message": one per exception a server logged.
+EXCEPTION_LINE = re.compile(r"^[\w.]+(Error|Exception)\b.*:")
+# Debian's Chromium, driven by Playwright as in tests/e2e. As tests/e2e/conftest.py: without
+# the background-networking flags Chromium keeps trying to reach Google's hosts.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def launch_chromium(playwright):
+    """Headless Chromium from /usr/bin through a Playwright instance (sync API)."""
+    if not os.access(CHROMIUM, os.X_OK):
+        raise SystemExit(f"{CHROMIUM} is missing: run `make browser` (ops/install-browser.sh)")
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+
+
+def manage(env: Environment, *args: str) -> str:
+    """`manage.py <args>` in a subprocess on the benchmark's database and var dir; its output."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env.child_env(),
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout.strip()
+
+
+def migrate_and_load_demo(env: Environment) -> str:
+    """`manage.py migrate` and `manage.py load_demo`; the last line load_demo printed."""
+    manage(env, "migrate", "--noinput", "-v", "0")
+    return manage(env, "load_demo").splitlines()[-1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Child:
+    """A subprocess of the repository root whose output goes to `log`; stopped with
+    `stop_signal`, then SIGKILL after `grace` seconds (on exit of a `with` block too)."""
+
+    def __init__(self, log: Path, stop_signal: int = signal.SIGTERM, grace: float = 10.0) -> None:
+        self.log = log
+        self.stop_signal = stop_signal
+        self.grace = grace
+        self.process: subprocess.Popen | None = None
+
+    def launch(self, argv: list[str], env: dict[str, str]) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def signal_stop(self) -> None:
+        """Ask it to stop without waiting (stop several at once, then wait for each)."""
+        if self.alive():
+            assert self.process is not None
+            self.process.send_signal(self.stop_signal)
+
+    def wait_stopped(self) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(timeout=self.grace)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        self.signal_stop()
+        self.wait_stopped()
+
+    def log_lines(self) -> list[str]:
+        try:
+            return self.log.read_text(errors="replace").splitlines()
+        except OSError:
+            return []
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_lines()[-lines:])
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+class Daphne(Child):
+    """One daphne process on a free loopback port, on the benchmark's database and var dir
+    (or `child_env`); `with` starts it, waits until /api/health answers, and stops it."""
+
+    def __init__(
+        self,
+        env: Environment,
+        label: str | None = None,
+        child_env: dict[str, str] | None = None,
+        grace: float = 10.0,
+    ) -> None:
+        self.port = free_port()
+        super().__init__(env.var_dir / f"daphne-{label or self.port}.log", grace=grace)
+        self.child_env = env.child_env() if child_env is None else child_env
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def spawn(self) -> None:
+        self.launch(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-v",
+                "0",  # no access log: writing it would be part of what is measured
+                "backend.asgi:application",
+            ],
+            self.child_env,
+        )
+
+    def wait_ready(self, timeout: float = SERVER_START_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise SystemExit(f"daphne on :{self.port} exited:\n{self.log_tail()}")
+            try:
+                if self.get("/api/health", timeout=2)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise SystemExit(f"daphne on :{self.port} did not get ready:\n{self.log_tail()}")
+
+    def start(self) -> Daphne:
+        """Spawn it and wait until it is ready; stopped again when it does not get there."""
+        try:
+            self.spawn()
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __enter__(self) -> Daphne:
+        return self.start()
+
+    def get(
+        self, path: str, accept_encoding: str | None = None, timeout: float = 5.0
+    ) -> tuple[int, bytes, str]:
+        """GET as served (not decoded): status, body, Content-Encoding ("" when none)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            headers = {"Accept-Encoding": accept_encoding} if accept_encoding else {}
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            return response.status, response.read(), response.getheader("Content-Encoding", "")
+        finally:
+            conn.close()
+
+    def exception_lines(self, pattern: re.Pattern = EXCEPTION_LINE, width: int = 200) -> Counter:
+        """The log's lines that `pattern` finds something in, cut to `width`, counted."""
+        found: Counter = Counter()
+        for line in self.log_lines():
+            if pattern.search(line):
+                found[line.strip()[:width]] += 1
+        return found
+
+
+class Daphnes:
+    """`count` daphne processes, all spawned before waiting for the first; stopped together
+    (each gets the grace period at the same time)."""
+
+    def __init__(
+        self,
+        env: Environment,
+        count: int,
+        child_env: dict[str, str] | None = None,
+        grace: float = 10.0,
+    ) -> None:
+        self.servers = [Daphne(env, child_env=child_env, grace=grace) for _ in range(count)]
+
+    @property
+    def ports(self) -> list[int]:
+        return [s.port for s in self.servers]
+
+    @property
+    def pids(self) -> list[int]:
+        return [s.pid for s in self.servers]
+
+    def __enter__(self) -> Daphnes:
+        try:
+            for server in self.servers:
+                server.spawn()
+            for server in self.servers:
+                server.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.signal_stop()
+        for server in self.servers:
+            server.wait_stopped()
+
+    def exception_lines(self, pattern: re.Pattern = EXCEPTION_LINE, width: int = 200) -> Counter:
+        return sum((s.exception_lines(pattern, width) for s in self.servers), Counter())
 
 
 # --- statistics -----------------------------------------------------------------------------

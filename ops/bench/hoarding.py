@@ -43,13 +43,10 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import socket
-import subprocess
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import harness
 import proofs
@@ -61,7 +58,6 @@ from zoneinfo import ZoneInfo  # noqa: E402
 
 import holidays  # noqa: E402
 
-SERVER_START_TIMEOUT = 60.0
 ALIASES = 15
 BERLIN = ZoneInfo("Europe/Berlin")
 # The three servers of the honest phases; the last (no defenses) is the ratios' denominator.
@@ -71,67 +67,6 @@ SLOTS = """query($s: ID!, $l: ID!, $d: Date!) {
   availableSlots(service: $s, location: $l, date: $d) { start remaining } }"""
 BOOK = """mutation($i: BookAppointmentInput!) {
   bookAppointment(input: $i) { booking { code } errors { code } } }"""
-
-
-@dataclass
-class Server:
-    port: int
-    process: subprocess.Popen
-    log: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(env: dict[str, str], label: str) -> Server:
-    port = free_port()
-    log = ENV.var_dir / f"daphne-{label}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-v",
-                "0",
-                "backend.asgi:application",
-            ],
-            cwd=harness.REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(port, process, log)
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"daphne exited:\n{log.read_text()[-2000:]}")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/health")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise SystemExit("daphne did not get ready")
 
 
 class Caller:
@@ -320,7 +255,9 @@ class Honest:
             print(f"  honest booking failed: {status} {result.get('errors')}")
 
 
-def honest_latencies(servers: list[Server], ids: dict, days: list, count: int) -> list[Honest]:
+def honest_latencies(
+    servers: list[harness.Daphne], ids: dict, days: list, count: int
+) -> list[Honest]:
     """`count` honest bookings per server, interleaved; the order alternates every round."""
     clients = []
     for index, server in enumerate(servers):
@@ -350,19 +287,6 @@ def counting_ms(samples: int = 500) -> float:
     return (time.perf_counter() - began) * 1000 / samples
 
 
-def manage(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=harness.REPO,
-        env=ENV.child_env(),
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout.strip()
-
-
 def phase_figures(samples: list[float]) -> dict:
     half = len(samples) // 2
     stats = harness.percentiles(samples)
@@ -387,8 +311,7 @@ def main() -> int:
     args = parser.parse_args()
 
     print(f"Hoarding benchmark on {harness.database_label(ENV)}; load {harness.machine()}")
-    manage("migrate", "--noinput", "-v", "0")
-    manage("load_demo")
+    harness.migrate_and_load_demo(ENV)
     from backend.bookings.models import Booking, Hold
     from backend.catalog.models import Location, Service
 
@@ -404,10 +327,11 @@ def main() -> int:
         harness.without_abuse_limits(dict(base)),
         harness.without_abuse_limits(dict(base)) | {"POW_ENABLED": "0"},
     ]
-    servers: list[Server] = []
+    servers: list[harness.Daphne] = []
     try:
         for label, env in zip(("on", "lifted", "lifted-nopow"), environments, strict=True):
-            servers.append(start_server(env, label))
+            servers.append(harness.Daphne(ENV, label, env))
+            servers[-1].start()
         honest = honest_latencies(servers, ids, honest_days, args.honest)
         seats = sum(s["remaining"] for s in free_slots(Caller(servers[0].port), ids, bot_day))
         print(f"  bot: {args.ips} address(es), {args.seconds:g} s, {seats} seats on {bot_day}")

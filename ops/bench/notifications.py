@@ -48,8 +48,6 @@ import json
 import os
 import platform
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -58,7 +56,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 # Before Django loads settings: this process only enqueues (never runs jobs itself), and its
 # queue has a name of its own, shared only with the consumer it starts.
@@ -116,18 +113,6 @@ def b64url(data: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- the fakes ---------------------------------------------------------------------------------
@@ -332,14 +317,13 @@ def subscribe_all(bookings: list[Booking], push_url: str) -> dict[str, Browser]:
 # --- the consumer --------------------------------------------------------------------------------
 
 
-class Consumer:
+class Consumer(harness.Child):
     """`manage.py run_huey` in its own process; stopped with SIGINT (graceful), then SIGKILL."""
 
     def __init__(self, workers: int, smtp_port: int) -> None:
+        super().__init__(ENV.var_dir / "run_huey.log", signal.SIGINT, STOP_GRACE_SECONDS)
         self.workers = workers
         self.smtp_port = smtp_port
-        self.log = ENV.var_dir / "run_huey.log"
-        self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Consumer:
         env = ENV.child_env() | {
@@ -355,51 +339,23 @@ class Consumer:
             "PUSH_ALLOWED_HOSTS": "127.0.0.1",
         }
         env.pop("HUEY_IMMEDIATE", None)
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "manage.py",
-                    "run_huey",
-                    "--skip-checks",
-                    "--workers",
-                    str(self.workers),
-                    "--worker-type",
-                    "thread",
-                    "--no-periodic",
-                    "--max-delay",
-                    "1",  # poll an idle queue at least every second (default 10 s)
-                ],
-                cwd=harness.REPO,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        self.launch(
+            [
+                sys.executable,
+                "manage.py",
+                "run_huey",
+                "--skip-checks",
+                "--workers",
+                str(self.workers),
+                "--worker-type",
+                "thread",
+                "--no-periodic",
+                "--max-delay",
+                "1",  # poll an idle queue at least every second (default 10 s)
+            ],
+            env,
+        )
         return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.alive():
-            assert self.process is not None
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def wait_for(arrivals: Arrivals, count: int, consumer: Consumer, timeout: float) -> bool:
@@ -418,14 +374,14 @@ def run_phase(
 ) -> dict:
     """Enqueue one send_booking_message job per message and wait for every message."""
     arrivals.reset()
-    cpu_before = cpu_seconds(consumer.pid)
+    cpu_before = harness.cpu_seconds(consumer.pid)
     began = time.perf_counter()
     for args in jobs:
         send_booking_message(*args)
     enqueued = time.perf_counter() - began
     complete = wait_for(arrivals, len(jobs), consumer, timeout)
     time.sleep(0.2)  # a late duplicate would show up now
-    cpu = cpu_seconds(consumer.pid) - cpu_before
+    cpu = harness.cpu_seconds(consumer.pid) - cpu_before
     with arrivals.lock:
         times = sorted(arrivals.times)
         keys = Counter(arrivals.keys)
@@ -511,19 +467,6 @@ def delivery_audit(office: Office) -> dict:
 # --- main ----------------------------------------------------------------------------------------
 
 
-def manage(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=harness.REPO,
-        env=ENV.child_env(),
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout.strip()
-
-
 def main() -> int:
     args = parse_args()
     huey_class = type(HUEY).__name__
@@ -535,8 +478,7 @@ def main() -> int:
     )
     if HUEY.immediate:
         raise SystemExit("HUEY is in immediate mode: the benchmark needs a real consumer.")
-    manage("migrate", "--noinput", "-v", "0")
-    print(f"  manage.py migrate: ok; load_demo: {manage('load_demo').splitlines()[-1]}")
+    print(f"  manage.py migrate: ok; load_demo: {harness.migrate_and_load_demo(ENV)}")
     drop_bench_data()
     HUEY.flush()  # this run's queue only (its own HUEY_NAME)
     ensure_vapid_keys()  # created once here, in the temporary var dir, before the consumer
@@ -544,7 +486,7 @@ def main() -> int:
     warmup = 10
     office = build_office(seats=args.push + args.email + 2 * warmup)
     mailbox = Mailbox()
-    smtp_port = free_port()
+    smtp_port = harness.free_port()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     try:

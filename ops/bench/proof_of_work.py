@@ -18,28 +18,13 @@ Run from the repository root:
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import harness
 
 ENV = harness.bootstrap()  # before any Django import: private var dir, settings, django.setup()
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SERVER_START_TIMEOUT = 60.0
 
 # The page's own solver, driven from the booking page (same origin, as the flow uses it).
 BROWSER_SOLVE = """async (count) => {
@@ -72,19 +57,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--checks", type=int, default=300, help="server checks and spends")
     parser.add_argument("--no-browser", action="store_true", help="skip Chromium")
     return parser.parse_args()
-
-
-def manage(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=harness.REPO,
-        env=ENV.child_env(),
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout.strip()
 
 
 def python_solves(count: int) -> tuple[list[float], int]:
@@ -144,70 +116,12 @@ def server_costs(count: int) -> dict[str, dict[str, float]]:
     }
 
 
-class Server:
-    """One daphne process (DEBUG off) on a free port; stopped on exit."""
-
-    def __enter__(self) -> Server:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.log = ENV.var_dir / "daphne.log"
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "-v",
-                    "0",
-                    "backend.asgi:application",
-                ],
-                cwd=harness.REPO,
-                env=ENV.child_env(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        import urllib.request
-
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"daphne exited:\n{self.log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/health", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        self.__exit__()
-        raise SystemExit("daphne did not get ready")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 def browser_solves(count: int) -> list[float]:
     """Seconds per solved challenge in Chromium's worker (challenge fetch included)."""
     from playwright.sync_api import sync_playwright
 
-    with Server() as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    with harness.Daphne(ENV) as server, sync_playwright() as playwright:
+        browser = harness.launch_chromium(playwright)
         try:
             page = browser.new_page()
             page.goto(f"{server.url}/?lang=de")
@@ -233,8 +147,7 @@ def main() -> int:
     args = parse_args()
     base = settings.POW_MAX_NUMBER
     print(f"Proof of work on {harness.database_label(ENV)}; POW_MAX_NUMBER={base}")
-    manage("migrate", "--noinput", "-v", "0")
-    print(f"  manage.py migrate: ok; load_demo: {manage('load_demo').splitlines()[-1]}")
+    print(f"  manage.py migrate: ok; load_demo: {harness.migrate_and_load_demo(ENV)}")
 
     cpu, hashes = python_solves(args.solves)
     rate = hashes / sum(cpu)

@@ -30,14 +30,8 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import http.client
-import os
-import socket
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import harness
@@ -48,20 +42,6 @@ KB = 1024
 TARGET_PAGE_GZIP_KB = 60.0
 TARGET_EMBED_RAW_KB = 3.0
 LANGUAGES = ["de", "en", "tr", "ar", "uk"]
-CHROMIUM = Path("/usr/bin/chromium")
-# As tests/e2e/conftest.py: without the background-networking flags Chromium keeps trying to
-# reach Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SERVER_START_TIMEOUT = 60.0
-STOP_GRACE_SECONDS = 10.0
 FIRST_STEP = '[data-testid="location-option"]'
 
 
@@ -84,113 +64,6 @@ def gzip9(data: bytes) -> int:
 
 def kib(size: int) -> str:
     return f"{size / KB:6.1f} KB"
-
-
-# --- the server --------------------------------------------------------------------------------
-
-
-def manage(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=harness.REPO,
-        env=ENV.child_env(),
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout.strip()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """One daphne process on a free port; stopped (SIGTERM, then SIGKILL) on exit."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.log = ENV.var_dir / f"daphne-{self.port}.log"
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> Server:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(self.port),
-                    "-v",
-                    "0",
-                    "backend.asgi:application",
-                ],
-                cwd=harness.REPO,
-                env=ENV.child_env(),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        status, body, _encoding = self.get_encoded(path)
-        return status, body
-
-    def get_encoded(self, path: str, accept: str | None = None) -> tuple[int, bytes, str]:
-        """GET as served (not decoded), optionally with Accept-Encoding."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-        try:
-            conn.request("GET", path, headers={"Accept-Encoding": accept} if accept else {})
-            response = conn.getresponse()
-            return response.status, response.read(), response.getheader("Content-Encoding", "")
-        finally:
-            conn.close()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"daphne exited:\n{self.log_tail()}")
-            try:
-                if self.get("/api/health")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise SystemExit(f"daphne did not get ready:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
 
 
 # --- first view in Chromium --------------------------------------------------------------------
@@ -230,7 +103,7 @@ class View:
         return [a.path for a in self.assets if a.encoding != "gzip"]
 
 
-def first_view(browser, server: Server, lang: str) -> View:
+def first_view(browser, server: harness.Daphne, lang: str) -> View:
     """Opens the booking page in a fresh context (empty cache) and collects its responses."""
     context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
     page = context.new_page()
@@ -291,15 +164,11 @@ def describe_view(view: View, files: bool) -> None:
             )
 
 
-def measure_pages(server: Server, languages: list[str]) -> list[View]:
-    if not os.access(CHROMIUM, os.X_OK):
-        raise SystemExit(f"{CHROMIUM} is missing: run `make browser` (ops/install-browser.sh)")
+def measure_pages(server: harness.Daphne, languages: list[str]) -> list[View]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        browser = harness.launch_chromium(playwright)
         try:
             return [first_view(browser, server, lang) for lang in languages]
         finally:
@@ -313,16 +182,15 @@ def main() -> int:
     args = parse_args()
     languages = ["de", *[lang for lang in args.languages if lang != "de"]]
     print(f"Page weight on {harness.database_label(ENV)}")
-    manage("migrate", "--noinput", "-v", "0")
-    print(f"  manage.py migrate: ok; load_demo: {manage('load_demo').splitlines()[-1]}")
+    print(f"  manage.py migrate: ok; load_demo: {harness.migrate_and_load_demo(ENV)}")
 
-    with Server() as server:
-        print(f"  daphne on {server.url}; Chromium {CHROMIUM}")
-        status, embed_served = server.get("/embed.js")
+    with harness.Daphne(ENV) as server:
+        print(f"  daphne on {server.url}; Chromium {harness.CHROMIUM}")
+        status, embed_served, _encoding = server.get("/embed.js")
         if status != 200:
             raise SystemExit(f"/embed.js: HTTP {status}")
         print("\nBooking page, first view (empty cache; as transferred, and gzip -9 per response)")
-        status, _body, encoding = server.get_encoded("/embed.js", "gzip")
+        status, _body, encoding = server.get("/embed.js", "gzip")
         embed_encoding = encoding if status == 200 else f"HTTP {status}"
         views = measure_pages(server, languages)
     for view in views:
