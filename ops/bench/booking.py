@@ -105,6 +105,9 @@ def servers(count: int, settings_module: str | None = None) -> harness.Daphnes:
     """`count` daphne processes on free ports, abuse limits lifted, optionally with what-if
     settings; stopped (SIGTERM, then SIGKILL) on exit."""
     env = harness.without_abuse_limits(ENV.child_env())
+    # Throughput of the booking itself: the clients send no proofs of work (solving them would
+    # eat the cores the servers are measured on); ops/bench/hoarding.py measures their cost.
+    env["POW_ENABLED"] = "0"
     if settings_module:
         env["DJANGO_SETTINGS_MODULE"] = settings_module
         env["PYTHONPATH"] = os.pathsep.join(
@@ -303,6 +306,7 @@ def in_process_ms(feed: StartFeed, office, count: int) -> dict:
     in Django + Strawberry without HTTP, i.e. the ceiling of one process. With the abuse
     limits lifted, as on the servers: thousands of bookings come from one client."""
     harness.lift_abuse_limits_in_process()
+    settings.POW_ENABLED = False  # as on the servers above
     client = Client()
     service_id, location_id = str(office.throughput.pk), str(office.location.pk)
     samples = []
