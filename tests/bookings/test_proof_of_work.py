@@ -17,10 +17,9 @@ from django.test import Client
 from backend.accounts.api_tokens import issue_api_token
 from backend.accounts.models import StaffMember
 from backend.accounts.staff import create_staff
-from backend.bookings.models import Booking, Hold
+from backend.bookings.models import Booking, Hold, WaitlistEntry
 from backend.core.models import RateLimitCounter
 from backend.core.tasks import purge_rate_limit_counters
-from backend.notifications.models import WaitlistEntry
 from backend.queue.devices import do_pair_device, new_pairing_code
 from backend.queue.models import Device
 from tests.concurrency import fire
