@@ -88,11 +88,11 @@ def entry_refuses_booked():
             )
     yield
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DROP TRIGGER refuse_booked{' ON ' + table if connection.vendor == 'postgresql' else ''}"
-        )
         if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TRIGGER refuse_booked ON {table}")
             cursor.execute("DROP FUNCTION refuse_booked()")
+        else:
+            cursor.execute("DROP TRIGGER refuse_booked")
 
 
 def test_a_failure_after_booking_rolls_the_booking_back(
