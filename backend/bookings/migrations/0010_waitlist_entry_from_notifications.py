@@ -9,16 +9,18 @@ from django.db import migrations, models
 def _move_content_type(apps, schema_editor):
     """Admin history and permissions stay with the entries (a no-op on a fresh database)."""
     content_type = apps.get_model("contenttypes", "ContentType")
-    content_type.objects.filter(app_label="notifications", model="waitlistentry").update(
-        app_label="bookings"
-    )
+    if not content_type.objects.filter(app_label="bookings", model="waitlistentry").exists():
+        content_type.objects.filter(app_label="notifications", model="waitlistentry").update(
+            app_label="bookings"
+        )
 
 
 def _move_content_type_back(apps, schema_editor):
     content_type = apps.get_model("contenttypes", "ContentType")
-    content_type.objects.filter(app_label="bookings", model="waitlistentry").update(
-        app_label="notifications"
-    )
+    if not content_type.objects.filter(app_label="notifications", model="waitlistentry").exists():
+        content_type.objects.filter(app_label="bookings", model="waitlistentry").update(
+            app_label="notifications"
+        )
 
 
 class Migration(migrations.Migration):
