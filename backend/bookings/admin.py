@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from backend.core.admin_readonly import ReadOnlyAdmin
 
-from .models import Booking
+from .models import Booking, WaitlistEntry
 
 
 @admin.register(Booking)
@@ -15,3 +15,21 @@ class BookingAdmin(ReadOnlyAdmin):
     search_fields = ["code"]
     date_hierarchy = "starts_at"
     exclude = ["manage_token_hash"]
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "service",
+        "location",
+        "first_day",
+        "last_day",
+        "status",
+        "offers_made",
+        "offer_start",
+    ]
+    list_filter = ["status", "organization", "service"]
+    list_select_related = ["service", "location"]
+    date_hierarchy = "created_at"
+    exclude = ["token_salt"]  # with SECRET_KEY it makes the citizen's link

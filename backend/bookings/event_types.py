@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from backend.core.events import event_type
@@ -53,3 +53,57 @@ class CapacityFreed:
 class BookingStatusChanged:
     previous: str
     status: str
+
+
+# The waitlist (services/waitlist.py, services/waitlist_offers.py). The subject is the entry.
+
+
+@event_type("waitlist.joined", description="A citizen joined a waitlist (pending confirmation).")
+class WaitlistJoined:
+    service_id: UUID
+    location_id: UUID | None  # None: any location
+    first_day: date
+    last_day: date
+
+
+@event_type("waitlist.confirmed", description="A waitlist entry's e-mail address was confirmed.")
+class WaitlistConfirmed:
+    pass
+
+
+@event_type("waitlist.offered", description="A freed slot was offered (held) to a waiting entry.")
+class WaitlistOffered:
+    location_id: UUID
+    start: datetime
+    expires_at: datetime
+
+
+@event_type("waitlist.booked", description="An entry took its offered slot: it is a booking now.")
+class WaitlistBooked:
+    booking_id: UUID
+
+
+@event_type(
+    "waitlist.declined",
+    description="An entry declined its offer: the slot goes to the next in line.",
+)
+class WaitlistDeclined:
+    start: datetime
+
+
+@event_type("waitlist.missed", description="An offer ran out unanswered.")
+class WaitlistMissed:
+    start: datetime
+
+
+@event_type("waitlist.left", description="A citizen left the waitlist.")
+class WaitlistLeft:
+    previous: str  # the status it left from
+
+
+@event_type(
+    "waitlist.expired",
+    description="An entry ended: its last day passed, or its address was not confirmed in time.",
+)
+class WaitlistExpired:
+    previous: str  # pending or waiting

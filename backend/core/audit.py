@@ -10,7 +10,9 @@ from .models import AuditLog
 
 
 def log_action(action: str, actor: Actor, obj: Any, organization_id=None, **data: Any) -> None:
-    """Record that `actor` did `action` to `obj`. `data` must hold no secrets or contact data."""
+    """Record that `actor` did `action` to `obj`. `data` must hold no secrets or contact data.
+    Only the queue still writes entries this way; everything else records declared event
+    types (backend/core/events.py: `record`), which write the same rows."""
     AuditLog.objects.create(
         action=action,
         actor=actor.user,

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
 from .actors import SYSTEM
-from .audit import log_action
+from .event_types import SecurityBurst
+from .events import Ref, record
 
 logger = logging.getLogger(__name__)
 
@@ -27,13 +27,6 @@ KINDS = {
     "bookings": "SECURITY_BURST_BOOKINGS",  # holds and bookings made
     "rate_limited": "SECURITY_BURST_LIMIT_HITS",  # requests refused by a rate limit
 }
-
-
-@dataclass(frozen=True)
-class Network:
-    """What a burst entry is about (log_action's object)."""
-
-    pk: str
 
 
 def network_of(ip: str) -> str:
@@ -63,7 +56,7 @@ def note_burst(kind: str, request) -> None:
         "threshold": threshold,
         "window_minutes": settings.SECURITY_BURST_WINDOW_MINUTES,
     }
-    log_action("security.burst", SYSTEM, Network(network), None, **facts)
+    record(SecurityBurst, SYSTEM, Ref("network", network), **facts)
     logger.warning("security burst: %(kind)s from %(network)s", facts)
     if settings.SECURITY_ALERT_EMAIL:
         transaction.on_commit(lambda: _mail(facts))

@@ -1,5 +1,5 @@
-"""The delivery log, the waitlist and push subscriptions in the admin: for seeing what went
-out and what gave up, not for editing (messages and entries change through the use cases).
+"""The delivery log and push subscriptions in the admin: for seeing what went out and what
+gave up, not for editing (messages change through the use cases).
 Lists show no contact data; push endpoints (a capability URL of a browser) and keys never."""
 
 from urllib.parse import urlsplit
@@ -8,7 +8,7 @@ from django.contrib import admin
 
 from backend.core.admin_readonly import ReadOnlyAdmin
 
-from .models import Delivery, PushSubscription, WaitlistEntry
+from .models import Delivery, PushSubscription
 
 
 @admin.register(Delivery)
@@ -45,24 +45,6 @@ class DeliveryAdmin(ReadOnlyAdmin):
         "updated_at",
         "sent_at",
     ]
-
-
-@admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(ReadOnlyAdmin):
-    list_display = [
-        "created_at",
-        "service",
-        "location",
-        "first_day",
-        "last_day",
-        "status",
-        "offers_made",
-        "offer_start",
-    ]
-    list_filter = ["status", "organization", "service"]
-    list_select_related = ["service", "location"]
-    date_hierarchy = "created_at"
-    exclude = ["token_salt"]  # with SECRET_KEY it makes the citizen's link
 
 
 @admin.register(PushSubscription)

@@ -16,11 +16,11 @@ from backend.core.ratelimit import RateLimited, hit
 
 from . import messages
 from .channels import Suppressed, TransientError
-from .channels.email import send_email
-from .channels.push import send_push_to_all
-from .channels.sms import send_sms
-from .dispatch import deliver, skip, skip_unsent
-from .models import Channel, Delivery, Kind
+from .channels.base import Message, Recipient
+from .channels.registry import CHANNELS, EMAIL, SMS, on_request
+from .dispatch import notify, skip, skip_unsent
+from .messages import Email
+from .models import Kind
 from .schedule import parse_offset
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def preferred_channel(booking: Booking) -> str:
     return {"email": "email", "sms": "sms", "both": "both"}.get(settings.REMINDER_CHANNEL, "email")
 
 
-def channels_for(booking: Booking, kind: str) -> list[Channel]:
+def channels_for(booking: Booking, kind: str) -> list[str]:
     """The confirmation, cancellation and rescheduling always go by e-mail (they carry the
     calendar file and the manage link), plus SMS when the citizen chose it; reminders go the
     chosen way (e-mail when the chosen way is not possible). A browser that asked to be
@@ -48,24 +48,33 @@ def channels_for(booking: Booking, kind: str) -> list[Channel]:
     moves by Web Push in addition to the chosen way, whatever that is; not the confirmation,
     which is sent before any browser can subscribe."""
     preferred = preferred_channel(booking)
+    recipient = recipient_of(booking)
     has_phone = bool(booking.phone)
-    has_push = kind != Kind.BOOKING_CONFIRMATION and booking.push_subscriptions.exists()
-    chosen: list[Channel]
+    requested = (
+        []
+        if kind == Kind.BOOKING_CONFIRMATION
+        else [c.name for c in on_request() if c.reaches(recipient)]
+    )
+    chosen: list[str]
     if kind in ALWAYS_BY_EMAIL:
-        chosen = [Channel.EMAIL] + (
-            [Channel.SMS] if preferred in ("sms", "both") and has_phone else []
-        )
+        chosen = [EMAIL] + ([SMS] if preferred in ("sms", "both") and has_phone else [])
     elif preferred == "none":
         chosen = []
     elif preferred == "both":
-        chosen = [Channel.EMAIL] + ([Channel.SMS] if has_phone else [])
+        chosen = [EMAIL] + ([SMS] if has_phone else [])
     elif preferred == "sms" and has_phone:
-        chosen = [Channel.SMS]
-    elif preferred == "push" and has_push:
-        chosen = []  # the push below is the chosen way
+        chosen = [SMS]
+    elif preferred in requested:
+        chosen = []  # the way asked for on the device is the chosen way
     else:
-        chosen = [Channel.EMAIL]
-    return chosen + ([Channel.PUSH] if has_push else [])
+        chosen = [EMAIL]
+    return chosen + requested
+
+
+def recipient_of(booking: Booking) -> Recipient:
+    return Recipient(
+        email=booking.email, phone=booking.phone, browsers=booking.push_subscriptions.all()
+    )
 
 
 def reminder_key(label: str, starts_at: datetime) -> str:
@@ -108,78 +117,55 @@ def notify_booking(
     link = messages.manage_url(
         booking, manage_token(booking.pk, booking.token_salt) if booking.token_salt else None
     )
-    results: dict[str, str] = {}
-    failure: TransientError | None = None
-    for channel in channels_for(booking, kind):
-        # A channel that fails for now must not hold up the others (SMTP down: the SMS
-        # still goes); the failure is raised at the end, so the job is retried.
-        try:
-            results[str(channel)] = deliver(
-                kind,
-                channel,
-                _sender(channel, kind, booking, link),
-                booking=booking,
-                key=key,
-                final=final,
-            )
-        except TransientError as exc:
-            results[str(channel)] = Delivery.Status.FAILED
-            failure = failure or exc
-    if failure is not None:
-        raise failure
-    return results
+    return notify(
+        booking_message(kind, booking, link),
+        recipient_of(booking),
+        channels_for(booking, kind),
+        booking=booking,
+        key=key,
+        final=final,
+    )
 
 
 def check_confirmation_cap(channel: str, kind: str, booking: Booking) -> None:
     """Confirmations per recipient per day are capped (RATE_LIMITS "confirmation.email" /
     "confirmation.phone"): bookings with somebody else's address must not turn the office
     into a mail cannon. The booking stands; the extra message is skipped."""
-    if kind != Kind.BOOKING_CONFIRMATION:
+    if kind != Kind.BOOKING_CONFIRMATION or channel not in (EMAIL, SMS):
         return
-    recipient = {"email": booking.email} if channel == Channel.EMAIL else {"phone": booking.phone}
+    recipient = {"email": booking.email} if channel == EMAIL else {"phone": booking.phone}
     try:
         hit("confirmation", **recipient)
     except RateLimited:
         raise Suppressed("daily confirmation cap of this recipient reached") from None
 
 
-def _sender(channel: str, kind: str, booking: Booking, link: str | None):
-    if channel == Channel.EMAIL:
-
-        def send() -> None:
-            check_confirmation_cap(channel, kind, booking)
-            email = messages.booking_email(kind, booking, link)
-            if kind in CALENDAR_METHOD:
-                method = CALENDAR_METHOD[kind]
-                email.attachments.append(
-                    (
-                        "termin.ics",
-                        booking_ics(booking, method=method).encode(),
-                        f"text/calendar; method={method}",
-                    )
+def booking_message(kind: str, booking: Booking, link: str | None) -> Message:
+    def email() -> Email:
+        email = messages.booking_email(kind, booking, link)
+        if kind in CALENDAR_METHOD:
+            method = CALENDAR_METHOD[kind]
+            email.attachments.append(
+                (
+                    "termin.ics",
+                    booking_ics(booking, method=method).encode(),
+                    f"text/calendar; method={method}",
                 )
-            if kind in (Kind.BOOKING_CONFIRMATION, Kind.BOOKING_RESCHEDULED):
-                email.attachments.append(("check-in-qr.png", qr_png(booking.code), "image/png"))
-            send_email(booking.email, email)
+            )
+        if kind in (Kind.BOOKING_CONFIRMATION, Kind.BOOKING_RESCHEDULED):
+            email.attachments.append(("check-in-qr.png", qr_png(booking.code), "image/png"))
+        return email
 
-        return send
-    if channel == Channel.SMS:
-
-        def send_text() -> None:
-            check_confirmation_cap(channel, kind, booking)
-            send_sms(booking.phone, messages.booking_sms(kind, booking))
-
-        return send_text
-
-    def push() -> None:
-        send_push_to_all(
-            list(booking.push_subscriptions.all()),
-            lambda _subscription: messages.booking_push(kind, booking),
-            ttl=PUSH_TTL,
-            urgency="normal",
-        )
-
-    return push
+    return Message(
+        kind=kind,
+        language=booking.language,
+        values=messages.booking_values(booking),
+        email=email,
+        page=f"/manage/{booking.code}",
+        ttl=PUSH_TTL,
+        per_device_language=False,  # the booking's language, as on every other channel
+        guard=lambda channel: check_confirmation_cap(channel, kind, booking),
+    )
 
 
 def reminder_schedule() -> list[tuple[str, timedelta]]:
@@ -219,7 +205,7 @@ def send_due_reminders(now: datetime | None = None) -> int:
             continue
         label, _offset = passed[0]  # the smallest offset: the latest point
         for older, _ in passed[1:]:
-            for channel in Channel.values:
+            for channel in CHANNELS:
                 key = reminder_key(older, booking.starts_at)
                 skip(Kind.BOOKING_REMINDER, channel, key=key, booking=booking)
         key = reminder_key(label, booking.starts_at)
@@ -243,6 +229,6 @@ def skip_passed_reminders(booking_id, now: datetime | None = None) -> None:
         return
     for label, offset in reminder_schedule():
         if booking.starts_at - offset <= now:
-            for channel in Channel.values:
+            for channel in CHANNELS:
                 key = reminder_key(label, booking.starts_at)
                 skip(Kind.BOOKING_REMINDER, channel, key=key, booking=booking)

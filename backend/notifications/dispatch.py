@@ -12,14 +12,20 @@ from __future__ import annotations
 import logging
 import os
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
 
 from django.db.models import F, Q
 from django.utils import timezone
 
+from backend.core.actors import SYSTEM
+from backend.core.events import record
+
 from .channels import PermanentError, Suppressed, TransientError
+from .channels.base import Channel, Message, Recipient
+from .channels.registry import channel
+from .event_types import DeliveryGaveUp
 from .models import Delivery
 
 logger = logging.getLogger(__name__)
@@ -75,6 +81,7 @@ def deliver(
         return Delivery.Status.SKIPPED
     except PermanentError as exc:
         _finish(delivery, Delivery.Status.GAVE_UP, str(exc))
+        _record_gave_up(delivery, delivery.attempts + 1)  # this claim counted one more
         logger.warning("Gave up delivery %s (%s by %s): %s", delivery.pk, kind, channel, exc)
         return Delivery.Status.GAVE_UP
     except Exception as exc:
@@ -95,6 +102,7 @@ def deliver(
 def give_up(delivery: Delivery, attempts: int, error: str) -> None:
     """Retrying stops here: logged as an error (ids and the sanitised reason only)."""
     _finish(delivery, Delivery.Status.GAVE_UP, error)
+    _record_gave_up(delivery, attempts)
     logger.error(
         "Gave up delivery %s (%s by %s) after %d attempts: %s",
         delivery.pk,
@@ -102,6 +110,17 @@ def give_up(delivery: Delivery, attempts: int, error: str) -> None:
         delivery.channel,
         attempts,
         error,
+    )
+
+
+def _record_gave_up(delivery: Delivery, attempts: int) -> None:
+    record(
+        DeliveryGaveUp,
+        SYSTEM,
+        delivery,
+        kind=delivery.kind,
+        channel=delivery.channel,
+        attempts=attempts,
     )
 
 
@@ -130,3 +149,47 @@ def _finish(delivery: Delivery, status: str, error: str) -> None:
         updated_at=timezone.now(),
         sent_at=timezone.now() if status == Delivery.Status.SENT else None,
     )
+
+
+def notify(
+    message: Message,
+    recipient: Recipient,
+    channels: Iterable[str],
+    *,
+    key: str = "",
+    final: bool = False,
+    **subject,
+) -> dict[str, str]:
+    """Send `message` over each of `channels` (registry names), each exactly once (deliver).
+    A channel that fails for now must not hold up the others (SMTP down: the SMS still
+    goes); its failure is raised at the end, so the job is retried. A channel switched off
+    here gives up (nothing would ever arrive)."""
+    results: dict[str, str] = {}
+    failure: TransientError | None = None
+    for name in channels:
+        try:
+            results[name] = deliver(
+                message.kind,
+                name,
+                _sender(channel(name), message, recipient),
+                key=key,
+                final=final,
+                **subject,
+            )
+        except TransientError as exc:
+            results[name] = Delivery.Status.FAILED
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return results
+
+
+def _sender(way: Channel, message: Message, recipient: Recipient) -> Callable[[], None]:
+    def send() -> None:
+        if not way.available():
+            raise PermanentError(way.switched_off)
+        if message.guard is not None:
+            message.guard(way.name)
+        way.send(recipient, message)
+
+    return send

@@ -83,24 +83,14 @@ def booking_email(
     )
 
 
-def booking_sms(kind: str, booking: Booking) -> str:
-    date, time = local_parts(booking.starts_at, booking.location.timezone_name, booking.language)
-    return text(
-        booking.language,
-        "sms",
-        kind,
-        date=date,
-        time=time,
-        where=booking.location.short_name or booking.location.name,
-        code=booking.code,
-    )
-
-
-def booking_push(kind: str, booking: Booking) -> dict:
+def booking_values(booking: Booking) -> dict[str, str]:
+    """What the short texts (SMS, push) of a booking message may name."""
     date, time = local_parts(booking.starts_at, booking.location.timezone_name, booking.language)
     return {
-        "title": text(booking.language, "push", kind, date=date, time=time),
-        "url": f"/manage/{booking.code}",
+        "date": date,
+        "time": time,
+        "where": booking.location.short_name or booking.location.name,
+        "code": booking.code,
     }
 
 

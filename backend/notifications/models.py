@@ -1,12 +1,10 @@
-"""The delivery log, push subscriptions and the waitlist."""
-
-import uuid
+"""The delivery log and push subscriptions."""
 
 from django.db import models
 from django.db.models import Q
 
-from backend.bookings.models import Booking, Hold
-from backend.catalog.models import Location, Organization, Service
+from backend.bookings.models import Booking, WaitlistEntry
+from backend.catalog.models import Organization
 
 
 class Kind(models.TextChoices):
@@ -22,12 +20,6 @@ class Kind(models.TextChoices):
     TICKET_NEXT = "ticket_next", "Your turn is near"
     TICKET_CALLED = "ticket_called", "Ticket called"
     DAILY_REPORT = "daily_report", "Daily report"
-
-
-class Channel(models.TextChoices):
-    EMAIL = "email", "E-mail"
-    SMS = "sms", "SMS"
-    PUSH = "push", "Web Push"
 
 
 class Delivery(models.Model):
@@ -54,13 +46,13 @@ class Delivery(models.Model):
         related_name="deliveries",
     )
     waitlist_entry = models.ForeignKey(
-        "WaitlistEntry", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+        WaitlistEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
     )
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    channel = models.CharField(max_length=8, help_text="A channel's name (channels/registry.py).")
     key = models.CharField(
         max_length=64,
         blank=True,
@@ -122,7 +114,7 @@ class PushSubscription(models.Model):
         related_name="push_subscriptions",
     )
     waitlist_entry = models.ForeignKey(
-        "WaitlistEntry",
+        WaitlistEntry,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -138,75 +130,5 @@ class PushSubscription(models.Model):
                 | Q(ticket__isnull=False)
                 | Q(waitlist_entry__isnull=False),
                 name="push_subscription_has_subject",
-            ),
-        ]
-
-
-class WaitlistEntry(models.Model):
-    """A citizen waiting for a freed slot of a service at one (or any) location in a window.
-    When capacity frees, the first matching entry is offered the slot: it is held for them
-    for WAITLIST_OFFER_MINUTES and confirmed (or declined) with one click from the message.
-    A declined offer's slot stays in offer_start/offer_location while the entry waits on, so
-    the same slot is not offered to it again.
-
-    A new entry is pending until its e-mail address is confirmed with the link sent to it
-    (double opt-in): only then does it count against the limit and get offers."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for e-mail confirmation"
-        WAITING = "waiting", "Waiting"
-        OFFERED = "offered", "Offered a slot"
-        BOOKED = "booked", "Booked"
-        MISSED = "missed", "Offer ran out"
-        LEFT = "left", "Left the list"
-        EXPIRED = "expired", "Last day passed"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
-    location = models.ForeignKey(
-        Location,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="Empty: any location.",
-    )
-    first_day = models.DateField()
-    last_day = models.DateField()
-    name = models.CharField(max_length=200)
-    email = models.EmailField(max_length=254)
-    phone = models.CharField(max_length=20, blank=True)
-    language = models.CharField(max_length=5, default="de")
-    channel = models.CharField(max_length=8, default="email")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    confirmed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the e-mail address was confirmed (queue order)."
-    )
-    token_salt = models.CharField(max_length=32)  # with SECRET_KEY derives the link's token
-    offer_hold = models.ForeignKey(
-        Hold, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    offer_start = models.DateTimeField(null=True, blank=True)
-    offer_location = models.ForeignKey(
-        Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    offer_expires_at = models.DateTimeField(null=True, blank=True)
-    offers_made = models.PositiveSmallIntegerField(default=0)
-    booking = models.ForeignKey(
-        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at"]
-        verbose_name_plural = "waitlist entries"
-        indexes = [
-            models.Index(
-                fields=["service", "status", "created_at"], name="waitlist_service_status"
-            ),
-            models.Index(fields=["organization", "status"], name="waitlist_organization_status"),
-            models.Index(
-                fields=["service", "location", "status"], name="waitlist_service_location"
             ),
         ]

@@ -6,10 +6,10 @@ from backend.catalog.models import Location
 from backend.queue.models import QueueTicket
 from backend.queue.state import position_of, queue_state
 
-from .catalog import text
-from .channels.push import send_push_to_all
-from .dispatch import deliver
-from .models import Channel, Kind
+from .channels.base import Message, Recipient
+from .channels.registry import PUSH
+from .dispatch import notify
+from .models import Kind
 
 NEXT_THRESHOLD = 3  # "3 ahead of you" once, then "you are next"
 
@@ -31,12 +31,10 @@ def push_updates(location_id) -> int:
     state = queue_state(location)
     sent = 0
     for ticket in subscribed:
-        subscriptions = list(ticket.push_subscriptions.all())
         if ticket.status == QueueTicket.Status.CALLED:
             counter = ticket.service_point.name if ticket.service_point else ""
             sent += _push(
                 ticket,
-                subscriptions,
                 Kind.TICKET_CALLED,
                 f"called-{ticket.recall_count}",
                 "high",
@@ -51,7 +49,6 @@ def push_updates(location_id) -> int:
         if position == 1:
             sent += _push(
                 ticket,
-                subscriptions,
                 Kind.TICKET_NEXT,
                 "next",
                 "high",
@@ -62,7 +59,6 @@ def push_updates(location_id) -> int:
         elif position <= NEXT_THRESHOLD + 1:
             sent += _push(
                 ticket,
-                subscriptions,
                 Kind.TICKET_NEXT,
                 f"ahead-{NEXT_THRESHOLD}",
                 "normal",
@@ -73,17 +69,16 @@ def push_updates(location_id) -> int:
     return sent
 
 
-def _push(ticket, subscriptions, kind: str, key: str, urgency: str, ttl: int, **values) -> int:
-    def send() -> None:
-        send_push_to_all(
-            subscriptions,
-            lambda subscription: {
-                "title": text(subscription.language, "push", kind, **values),
-                "number": values["number"],
-                "url": f"/t/{ticket.pk}",
-            },
-            ttl=ttl,
-            urgency=urgency,
-        )
-
-    return int(deliver(kind, Channel.PUSH, send, ticket=ticket, key=key) == "sent")
+def _push(ticket, kind: str, key: str, urgency: str, ttl: int, **values) -> int:
+    message = Message(
+        kind=kind,
+        language="de",  # each browser gets its own language
+        values=values,
+        page=f"/t/{ticket.pk}",
+        extra={"number": values["number"]},
+        ttl=ttl,
+        urgency=urgency,
+    )
+    recipient = Recipient(browsers=ticket.push_subscriptions.all())  # prefetched
+    results = notify(message, recipient, [PUSH], ticket=ticket, key=key)
+    return int(results[PUSH] == "sent")

@@ -10,6 +10,8 @@ from backend.bookings.event_types import (
     BookingCreated,
     BookingRescheduled,
     CapacityFreed,
+    WaitlistJoined,
+    WaitlistOffered,
 )
 from backend.core.events import Event, subscribe
 from backend.queue.event_types import QueueChanged
@@ -50,6 +52,18 @@ def on_capacity_freed(event: Event[CapacityFreed]) -> None:
         offer_freed_slot(facts.service_id, facts.location_id, facts.start.isoformat())
 
 
+def on_waitlist_joined(event: Event[WaitlistJoined]) -> None:
+    from .tasks import send_waitlist_confirmation
+
+    send_waitlist_confirmation(event.subject_id)
+
+
+def on_waitlist_offered(event: Event[WaitlistOffered]) -> None:
+    from .tasks import send_waitlist_offer
+
+    send_waitlist_offer(event.subject_id)
+
+
 def on_queue_changed(event: Event[QueueChanged]) -> None:
     from .tasks import push_queue_updates
 
@@ -61,4 +75,6 @@ def connect() -> None:
     subscribe(BookingCancelled, on_booking_cancelled)
     subscribe(BookingRescheduled, on_booking_rescheduled)
     subscribe(CapacityFreed, on_capacity_freed)
+    subscribe(WaitlistJoined, on_waitlist_joined)
+    subscribe(WaitlistOffered, on_waitlist_offered)
     subscribe(QueueChanged, on_queue_changed)

@@ -14,13 +14,14 @@ from django.utils import timezone
 
 from backend.availability.calendar import local_day_span
 from backend.bookings.availability import available_slots
-from backend.bookings.models import Booking
+from backend.bookings.models import Booking, WaitlistEntry
 from backend.catalog.models import Location
 
-from .channels.email import send_email
-from .dispatch import deliver
+from .channels.base import Message, Recipient
+from .channels.registry import EMAIL
+from .dispatch import notify
 from .messages import Email
-from .models import Channel, Delivery, Kind, WaitlistEntry
+from .models import Delivery, Kind
 
 
 @dataclass(frozen=True)
@@ -102,14 +103,14 @@ def send_daily_reports(today: date | None = None) -> int:
             text=body,
             html="<pre>" + body.replace("<", "&lt;") + "</pre>",
         )
-        status = deliver(
-            Kind.DAILY_REPORT,
-            Channel.EMAIL,
-            _sender(email),
+        results = notify(
+            Message(kind=Kind.DAILY_REPORT, language="de", email=_built(email)),
+            Recipient(email=settings.DAILY_REPORT_EMAIL),
+            [EMAIL],
             organization_id=organization_id,
             key=today.isoformat(),
         )
-        sent += status == "sent"
+        sent += results[EMAIL] == "sent"
     return sent
 
 
@@ -126,8 +127,5 @@ def gave_up_count(organization_id, since: datetime) -> int:
     )
 
 
-def _sender(email: Email) -> Callable[[], None]:
-    def send() -> None:
-        send_email(settings.DAILY_REPORT_EMAIL, email)
-
-    return send
+def _built(email: Email) -> Callable[[], Email]:
+    return lambda: email

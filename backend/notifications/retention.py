@@ -12,12 +12,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from backend.bookings.models import Booking, IdempotencyRecord
+from backend.bookings.models import Booking, IdempotencyRecord, WaitlistEntry
 from backend.catalog.models import Organization
 from backend.core.audit import clear_free_text
 from backend.queue.models import QueueTicket
 
-from .models import PushSubscription, WaitlistEntry
+from .models import PushSubscription
 
 ANONYMOUS = "—"
 

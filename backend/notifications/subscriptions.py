@@ -18,12 +18,17 @@ from typing import Any
 from django.conf import settings
 
 from backend.bookings.errors import BookingError, ErrorCode
-from backend.bookings.models import Booking
+from backend.bookings.models import Booking, WaitlistEntry
 from backend.bookings.services.transactions import write_transaction
 from backend.core import netguard
+from backend.core.actors import Actor, ActorKind
+from backend.core.events import record
 from backend.queue.models import QueueTicket
 
-from .models import PushSubscription, WaitlistEntry
+from .event_types import PushSubscribed
+from .models import PushSubscription
+
+CITIZEN = Actor(None, ActorKind.CITIZEN)
 
 LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".localdomain")
 # The push services browsers use: a host, or "*." and a domain for any host below it.
@@ -141,4 +146,13 @@ def do_subscribe_push(
         keep = PushSubscription.MAX_PER_SUBJECT - 1
         newest = list(others.order_by("-pk").values_list("pk", flat=True)[:keep])
         others.exclude(pk__in=newest).delete()
+        ((about, owner),) = subject.items()
+        record(
+            PushSubscribed,
+            CITIZEN,  # whoever holds the booking's, ticket's or entry's link
+            subscription,
+            organization_id=getattr(owner, "organization_id", None),
+            about=about,
+            language=language,
+        )
     return subscription

@@ -9,7 +9,9 @@ from __future__ import annotations
 from django.conf import settings
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import bookings, queue_push, reports, retention, waitlist, waitlist_optin
+from backend.bookings.services import waitlist, waitlist_offers
+
+from . import bookings, queue_push, reports, retention, waitlist_messages
 from .dispatch import MAX_ATTEMPTS
 from .schedule import daily_report_clock, local_crontab
 
@@ -31,17 +33,17 @@ def send_booking_message(booking_id, kind: str, key: str = "", task=None) -> dic
 
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF)
 def offer_freed_slot(service_id, location_id, start_iso: str) -> str | None:
-    return waitlist.offer_freed_slot(service_id, location_id, start_iso)
+    return waitlist_offers.offer_freed_slot(service_id, location_id, start_iso)
 
 
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
 def send_waitlist_offer(entry_id, task=None) -> dict:
-    return waitlist.notify_offer(entry_id, final=_final(task))
+    return waitlist_messages.notify_offer(entry_id, final=_final(task))
 
 
 @db_task(retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=RETRY_BACKOFF, context=True)
 def send_waitlist_confirmation(entry_id, task=None) -> str:
-    return waitlist_optin.notify_confirmation(entry_id, final=_final(task))
+    return waitlist_messages.notify_confirmation(entry_id, final=_final(task))
 
 
 @db_task(retries=2, retry_delay=5)
@@ -57,7 +59,7 @@ def send_due_reminders() -> int:
 @db_periodic_task(local_crontab(minute="*", hour="*"))
 def expire_waitlist_offers() -> int:
     """Offers that ran out go to the next in line; entries whose last day passed end."""
-    return waitlist.expire_offers() + waitlist.expire_entries()
+    return waitlist_offers.expire_offers() + waitlist.expire_entries()
 
 
 _REPORT_HOUR, _REPORT_MINUTE = daily_report_clock()

@@ -7,12 +7,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from backend.bookings.models import Booking
+from backend.bookings.models import Booking, WaitlistEntry
 from backend.catalog.models import Service
 
-from .channels.email import send_email
+from .channels.base import Message, Recipient
+from .channels.registry import EMAIL, channel
 from .messages import booking_email, local_parts, waitlist_email
-from .models import WaitlistEntry
 
 TEMPLATES = [
     "booking_confirmation",
@@ -58,6 +58,8 @@ def send_test_email(template: str, to: str, language: str = "de") -> None:
         date, time = local_parts(start, location.timezone_name, language)
         _day, expires = local_parts(entry.offer_expires_at, location.timezone_name, language)
         link = "https://example.invalid/waitlist/sample#token"
-        send_email(to, waitlist_email(entry, date, time, expires, link))
-        return
-    send_email(to, booking_email(template, sample, manage_link="https://example.invalid/manage"))
+        email = waitlist_email(entry, date, time, expires, link)
+    else:
+        email = booking_email(template, sample, manage_link="https://example.invalid/manage")
+    message = Message(kind=template, language=language, email=lambda: email)
+    channel(EMAIL).send(Recipient(email=to), message)

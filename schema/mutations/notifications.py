@@ -8,16 +8,15 @@ from strawberry.types import Info
 
 from backend.bookings.errors import BookingError
 from backend.bookings.services.manage import access_booking
-from backend.core.ratelimit import knock
-from backend.notifications.subscriptions import do_subscribe_push
-from backend.notifications.waitlist import (
+from backend.bookings.services.waitlist import (
     access_entry,
-    do_confirm_offer,
-    do_decline_offer,
+    do_confirm_entry,
     do_join_waitlist,
     do_leave_waitlist,
 )
-from backend.notifications.waitlist_optin import do_confirm_entry
+from backend.bookings.services.waitlist_offers import do_confirm_offer, do_decline_offer
+from backend.core.ratelimit import knock
+from backend.notifications.subscriptions import do_subscribe_push
 from backend.queue.services.views import access_held_ticket
 
 from ..args import described_input

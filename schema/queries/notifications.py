@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied
 from strawberry.types import Info
 
 from backend.bookings.errors import BookingError
+from backend.bookings.services.waitlist import access_entry
 from backend.notifications.channels.push import application_server_key
 from backend.notifications.reports import day_stats
-from backend.notifications.waitlist import access_entry
 from backend.queue.access import access_location_figures
 
 from ..args import LocalDate, LocationId

@@ -5,8 +5,8 @@ import datetime
 import strawberry
 from strawberry.types import Info
 
+from backend.bookings.models import WaitlistEntry as EntryModel
 from backend.bookings.tokens import manage_token
-from backend.notifications.models import WaitlistEntry as EntryModel
 
 from ..enums import Language
 

@@ -12,8 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from backend.bookings import capacity
-from backend.bookings.models import Booking, Claim, Hold
-from backend.notifications.models import WaitlistEntry
+from backend.bookings.models import Booking, Claim, Hold, WaitlistEntry
 from tests.bookings.test_concurrency import booking_request, outcome
 from tests.concurrency import fire, post_graphql
 from tests.conftest import at, working_day

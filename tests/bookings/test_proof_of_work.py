@@ -18,10 +18,9 @@ from backend.accounts.api_tokens import issue_api_token
 from backend.accounts.devices import do_pair_device, new_pairing_code
 from backend.accounts.models import Device, StaffMember
 from backend.accounts.staff import create_staff
-from backend.bookings.models import Booking, Hold
+from backend.bookings.models import Booking, Hold, WaitlistEntry
 from backend.core.models import RateLimitCounter
 from backend.core.tasks import purge_rate_limit_counters
-from backend.notifications.models import WaitlistEntry
 from tests.concurrency import fire
 from tests.conftest import GraphQLClient, at, working_day
 from tests.documents import BOOK, CITIZEN, HOLD_SLOT

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from backend.bookings.models import Booking, Claim, Hold
+from backend.bookings.models import Booking, Claim, Hold, WaitlistEntry
+from backend.bookings.services.waitlist import confirmation_token
 from backend.catalog.models import Closure
-from backend.notifications.models import WaitlistEntry
-from backend.notifications.waitlist_optin import confirmation_token
 from tests.e2e.conftest import axe_violations, describe_violations
 from tests.e2e.helpers import (
     book_through_steps,

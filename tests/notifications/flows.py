@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from backend.notifications.models import WaitlistEntry
-from backend.notifications.waitlist_optin import confirmation_token
+from backend.bookings.models import WaitlistEntry
+from backend.bookings.services.waitlist import confirmation_token
 from tests.conftest import at
 from tests.documents import BOOK
 

@@ -8,7 +8,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from backend.notifications.models import Delivery, PushSubscription, WaitlistEntry
+from backend.bookings.models import WaitlistEntry
+from backend.notifications.models import Delivery, PushSubscription
 from tests.conftest import working_day
 from tests.documents import CANCEL
 from tests.notifications.conftest import SMS_SECRET, SMS_USER, free_port

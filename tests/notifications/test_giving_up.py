@@ -102,11 +102,11 @@ def test_the_admin_lists_the_waitlist_and_push_subscriptions_read_only(
     client = Client()
     client.force_login(admin_user)
 
-    entries = client.get("/admin/notifications/waitlistentry/", {"status__exact": "waiting"})
+    entries = client.get("/admin/bookings/waitlistentry/", {"status__exact": "waiting"})
     assert entries.status_code == 200
     assert "wanda@example.com" not in entries.content.decode()  # no contact data in lists
     subscriptions = client.get("/admin/notifications/pushsubscription/")
     assert subscriptions.status_code == 200
     html = subscriptions.content.decode()
     assert "127.0.0.1" in html and "secret-endpoint-token" not in html
-    assert client.get("/admin/notifications/waitlistentry/add/").status_code == 403
+    assert client.get("/admin/bookings/waitlistentry/add/").status_code == 403

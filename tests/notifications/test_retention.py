@@ -10,9 +10,9 @@ import pytest
 
 from backend.accounts.models import StaffMember
 from backend.accounts.staff import create_staff
-from backend.bookings.models import Booking, IdempotencyRecord
+from backend.bookings.models import Booking, IdempotencyRecord, WaitlistEntry
 from backend.core.models import AuditLog
-from backend.notifications.models import Delivery, PushSubscription, WaitlistEntry
+from backend.notifications.models import Delivery, PushSubscription
 from backend.notifications.reports import day_stats
 from backend.notifications.retention import ANONYMOUS, apply_retention
 from backend.queue.models import QueueTicket

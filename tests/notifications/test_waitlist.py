@@ -10,10 +10,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from backend.bookings.models import Hold
+from backend.bookings.models import Hold, WaitlistEntry
 from backend.notifications import tasks
 from backend.notifications.catalog import LANGUAGES, text
-from backend.notifications.models import Delivery, WaitlistEntry
+from backend.notifications.models import Delivery
 from tests.concurrency import fire, post_graphql
 from tests.conftest import at, working_day
 from tests.documents import AVAILABLE_SLOTS, BOOK, CANCEL

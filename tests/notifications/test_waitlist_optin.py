@@ -12,11 +12,12 @@ import time_machine
 from django.conf import settings
 from django.utils import timezone
 
+from backend.bookings.models import WaitlistEntry
 from backend.bookings.policy import policy_for
+from backend.bookings.services.waitlist import confirmation_token
 from backend.notifications import tasks
 from backend.notifications.catalog import text
-from backend.notifications.models import Delivery, WaitlistEntry
-from backend.notifications.waitlist_optin import confirmation_token
+from backend.notifications.models import Delivery
 from tests.conftest import BERLIN, working_day
 from tests.documents import CANCEL
 from tests.notifications.flows import CONFIRM_EMAIL, WAITLIST_ENTRY, book, join_waitlist

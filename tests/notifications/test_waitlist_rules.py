@@ -11,9 +11,9 @@ from collections import Counter
 import pytest
 import time_machine
 
+from backend.bookings.models import WaitlistEntry
+from backend.bookings.services.waitlist import confirmation_token
 from backend.notifications import tasks
-from backend.notifications.models import WaitlistEntry
-from backend.notifications.waitlist_optin import confirmation_token
 from tests.concurrency import fire, post_graphql
 from tests.conftest import BERLIN, working_day
 from tests.documents import CANCEL

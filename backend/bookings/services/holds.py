@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db import connection
@@ -160,13 +161,23 @@ def do_release_hold(hold_id: str, secret: str | None, actor: Actor) -> None:
     """Give a hold's capacity back early (the citizen chose another time)."""
     with write_transaction():
         hold = Hold.objects.filter(pk=parse_uuid(hold_id, "hold")).first()
-        if hold is not None and owns(hold, secret):
-            capacity.release(hold)  # announces the freed slot (the waitlist listens)
-            hold.delete()
-        else:
-            hold = None
-    if hold is None:
+        released = hold is not None and owns(hold, secret) and release_hold(hold)
+    if not released:
         raise hold_not_found()
+
+
+def release_hold(hold: Hold | UUID) -> bool:
+    """Give a hold (or the hold with this id) back and delete it, inside the caller's
+    transaction; the caller has checked its right to the hold. The freed slot cools down and
+    is announced (capacity.freed: the waitlist's next in line). False when it is gone."""
+    if not isinstance(hold, Hold):
+        found = Hold.objects.filter(pk=hold).first()
+        if found is None:
+            return False
+        hold = found
+    capacity.release(hold)
+    hold.delete()
+    return True
 
 
 def hold_limit(hold: Hold) -> datetime:

@@ -10,6 +10,7 @@ from django.core.mail import EmailMultiAlternatives
 
 from ..messages import Email
 from . import PermanentError, TransientError
+from .base import Message, Recipient
 
 
 def send_email(to: str, email: Email) -> None:
@@ -30,3 +31,19 @@ def send_email(to: str, email: Email) -> None:
     except (OSError, smtplib.SMTPException) as exc:
         code = getattr(exc, "smtp_code", None)
         raise TransientError(type(exc).__name__ + (f" ({code})" if code else "")) from None
+
+
+class EmailChannel:
+    name = "email"
+    on_request = False
+    switched_off = "e-mail is switched off"
+
+    def available(self) -> bool:
+        return True  # SMTP, or the console in the embedded default
+
+    def reaches(self, recipient: Recipient) -> bool:
+        return bool(recipient.email)
+
+    def send(self, recipient: Recipient, message: Message) -> None:
+        assert message.email is not None, f"{message.kind} has no e-mail"
+        send_email(recipient.email, message.email())

@@ -22,6 +22,7 @@ from backend.core import netguard
 from ..models import PushSubscription
 from ..subscriptions import check_push_endpoint
 from . import PermanentError, TransientError
+from .base import Message, Recipient
 
 
 def ensure_vapid_keys() -> Vapid02:
@@ -151,3 +152,33 @@ def send_push_to_all(
     if not errors:
         raise PermanentError("no push subscription")
     raise next((e for e in errors if isinstance(e, TransientError)), errors[0])
+
+
+class PushChannel:
+    """Minimal payloads: a title, the page to open (its secret stays in the browser that
+    subscribed) and what the message adds (a ticket's number)."""
+
+    name = "push"
+    on_request = True
+    switched_off = "Web Push is switched off"
+
+    def available(self) -> bool:
+        return True
+
+    def reaches(self, recipient: Recipient) -> bool:
+        return recipient.browsers is not None and recipient.browsers.exists()
+
+    def send(self, recipient: Recipient, message: Message) -> None:
+        browsers = list(recipient.browsers) if recipient.browsers is not None else []
+        send_push_to_all(
+            browsers,
+            lambda browser: {
+                "title": message.short_text(
+                    self.name, browser.language if message.per_device_language else None
+                ),
+                **message.extra,
+                "url": message.page,
+            },
+            ttl=message.ttl,
+            urgency=message.urgency,
+        )

@@ -18,6 +18,7 @@ from backend.bookings.contact import sms_allowed
 from backend.core.ratelimit import RateLimited, hit
 
 from . import PermanentError, Suppressed, TransientError
+from .base import Message, Recipient
 
 TIMEOUT = 10
 
@@ -137,3 +138,18 @@ def send_sms(to: str, text: str) -> None:
     if provider is None:
         raise PermanentError(f"unknown SMS_PROVIDER {settings.SMS_PROVIDER!r}")
     provider(to, text)
+
+
+class SmsChannel:
+    name = "sms"
+    on_request = False
+    switched_off = "SMS_ENABLED is false"
+
+    def available(self) -> bool:
+        return settings.SMS_ENABLED or settings.SMS_PROVIDER == "console"
+
+    def reaches(self, recipient: Recipient) -> bool:
+        return bool(recipient.phone)
+
+    def send(self, recipient: Recipient, message: Message) -> None:
+        send_sms(recipient.phone, message.short_text(self.name))
