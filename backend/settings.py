@@ -374,7 +374,7 @@ STAFF_IDLE_TIMEOUT_MINUTES = float(os.environ.get("STAFF_IDLE_TIMEOUT_MINUTES") 
 
 # --- Kiosks and displays: pairing ----------------------------------------------------------
 # Failed pairDevice tries count against every pairing code live at the time; at this many a
-# code dies and the admin makes a new one (backend/queue/devices.py).
+# code dies and the admin makes a new one (backend/accounts/devices.py).
 PAIRING_MAX_FAILURES = env_int("PAIRING_MAX_FAILURES", 10)
 
 # --- Proof of work for anonymous holds, bookings and waitlist joins (backend/core/proof_of_work.py)
