@@ -22,6 +22,7 @@ from backend.bookings.errors import BookingError, ErrorCode
 from backend.bookings.services.transactions import write_transaction
 from backend.bookings.tokens import manage_token
 from backend.core.audit import log_action
+from backend.core.links import waitlist_link
 
 from .catalog import catalog, text
 from .channels.email import send_email
@@ -38,10 +39,7 @@ def confirmation_token(entry: WaitlistEntry) -> str:
 
 
 def confirmation_link(entry: WaitlistEntry) -> str:
-    return (
-        f"{settings.PUBLIC_BASE_URL}/waitlist/{entry.pk}"
-        f"#{entry_token(entry)}.{confirmation_token(entry)}"
-    )
+    return waitlist_link(entry.pk, f"{entry_token(entry)}.{confirmation_token(entry)}")
 
 
 def confirm_by(entry: WaitlistEntry) -> datetime:
