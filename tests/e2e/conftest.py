@@ -161,9 +161,11 @@ def _server_env(database_url: str) -> dict[str, str]:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
             "LOG_LEVEL": env.get("LOG_LEVEL", "WARNING"),
-            # Opt-in the server refuses to start without (backend/core/checks.py): mail is
-            # printed (redacted). PUBLIC_BASE_URL is the server's own address (_spawn).
+            # Opt-ins the server refuses to start without (backend/core/checks.py): mail is
+            # printed (redacted); links point at the default address as in this process
+            # (_spawn points them at the server itself).
             "EMAIL_BACKEND": "console",
+            "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
             # The pages' tests cancel and reschedule and expect the slot back at once; the
             # freed-slot cool-down is tested through /graphql (test_freed_slot_cooldown.py).
             "FREED_SLOT_COOLDOWN_MAX_SECONDS": "0",
