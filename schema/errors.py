@@ -2,7 +2,8 @@
 
 Business failures are data: each mutation payload has `errors: [UserError!]!` with a stable
 `code`. Auth failures and bad arguments to queries are top-level errors with
-`extensions.code`; everything else is a bug and is masked outside debug.
+`extensions.code`; everything else is a bug and is masked outside debug. runner.py applies
+this to every mutation and query field; resolvers do not catch refusals themselves.
 """
 
 from __future__ import annotations

@@ -15,16 +15,15 @@ import strawberry
 from channels.db import database_sync_to_async
 from strawberry.types import Info
 
-from backend.bookings.errors import BookingError
 from backend.bookings.services.lookup import get_location
 from backend.queue.models import QueueTicket
 from backend.queue.services.views import access_held_ticket
 from backend.queue.state import queue_state
 
 from .args import LocationId
-from .errors import as_public_error
 from .feeds import location_updates
 from .queries.queue import TicketId, TicketToken, counter_queue_of
+from .runner import refusals_raised
 from .types.queue import (
     CounterQueue,
     QueueBoard,
@@ -36,20 +35,8 @@ from .types.queue import (
 FINAL = {QueueTicket.Status.DONE, QueueTicket.Status.NO_SHOW, QueueTicket.Status.CANCELLED}
 
 
-@database_sync_to_async
-def _location(location_id: str):
-    try:
-        return get_location(location_id)
-    except BookingError as exc:
-        raise as_public_error(exc) from exc
-
-
-@database_sync_to_async
-def _held(ticket: str, token: str):
-    try:
-        return access_held_ticket(ticket, token)
-    except BookingError as exc:
-        raise as_public_error(exc) from exc
+_location = database_sync_to_async(refusals_raised(get_location))
+_held = database_sync_to_async(refusals_raised(access_held_ticket))
 
 
 @strawberry.type(description="Live updates of the queue.")
@@ -102,7 +89,7 @@ class Subscription:
         self, info: Info, location: LocationId
     ) -> AsyncGenerator[CounterQueue, None]:
         place = await _location(location)
-        view = database_sync_to_async(counter_queue_of)
+        view = database_sync_to_async(refusals_raised(counter_queue_of))
         await view(info, str(place.pk))  # checks permission before joining the group
         async with location_updates(place.pk) as messages:
             # Read again now that nothing can be missed: a state read before joining misses a

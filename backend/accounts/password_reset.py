@@ -22,6 +22,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from backend.core.errors import DomainError, ErrorCode
+from backend.core.links import password_reset_link
 
 LANGUAGES = ("de", "en", "tr", "ar", "uk")
 WORDS = {
@@ -59,7 +60,7 @@ WORDS = {
 def reset_link(user) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return f"{settings.PUBLIC_BASE_URL}/staff/#reset={uid}.{token}"
+    return password_reset_link(uid, token)
 
 
 def do_request_password_reset(email: str, language: str) -> None:

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 
 from backend.bookings.models import Booking
 from backend.bookings.policy import policy_for
+from backend.core.links import manage_link
 
 from .catalog import catalog, text
 
@@ -39,7 +39,7 @@ def local_parts(moment: datetime, tz_name: str, language: str) -> tuple[str, str
 def manage_url(booking: Booking, token: str | None) -> str | None:
     if not token:
         return None
-    return f"{settings.PUBLIC_BASE_URL}/manage/{booking.code}#{token}"
+    return manage_link(booking.code, token)
 
 
 def booking_email(

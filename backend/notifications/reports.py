@@ -12,10 +12,12 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from backend.accounts.actors import Actor
 from backend.availability.calendar import local_day_span
 from backend.bookings.availability import available_slots
 from backend.bookings.models import Booking, WaitlistEntry
 from backend.catalog.models import Location
+from backend.queue.access import access_location_figures
 
 from .channels.base import Message, Recipient
 from .channels.registry import EMAIL
@@ -69,6 +71,12 @@ def day_stats(location: Location, day: date) -> DayStats:
         waiting,
         top[0][0] if top else None,
     )
+
+
+def access_day_stats(actor: Actor, location_id: str, day: date) -> DayStats:
+    """The day's figures, for whoever may see the location's figures: the same rule as the
+    queue's figures (backend/queue/access.py: check_location_figures)."""
+    return day_stats(access_location_figures(actor, location_id), day)
 
 
 def send_daily_reports(today: date | None = None) -> int:

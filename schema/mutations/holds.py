@@ -5,7 +5,6 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from backend.bookings.errors import BookingError
 from backend.bookings.services.holds import (
     HoldOwner,
     do_extend_hold,
@@ -17,7 +16,8 @@ from backend.core.ratelimit import knock
 
 from ..args import described_input
 from ..context import actor_of, aware, proof_of
-from ..errors import UserError, user_errors
+from ..errors import UserError
+from ..runner import mutation
 from ..types.booking import Hold
 from .inputs import HoldSlotInput, ReleaseHoldInput
 from .payloads import HoldSlotPayload, ReleaseHoldPayload
@@ -35,14 +35,16 @@ class ExtendHoldInput:
 @strawberry.type(description="Result of extendHold.")
 class ExtendHoldPayload:
     hold: Hold | None = strawberry.field(
-        description="The hold with its new expiry, unless there are errors."
+        default=None, description="The hold with its new expiry, unless there are errors."
     )
-    errors: list[UserError] = strawberry.field(description="Why the hold was not extended.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why the hold was not extended."
+    )
 
 
 @strawberry.type
 class HoldMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Reserve a slot for a few minutes while the citizen types. "
         "A hold takes capacity and expires by itself. Returns the hold's secret once. "
         "A client holds at most a few slots at a time (TOO_MANY_HOLDS)."
@@ -51,33 +53,27 @@ class HoldMutation:
         self, info: Info, input: Annotated[HoldSlotInput, described_input("The slot.")]
     ) -> HoldSlotPayload:
         request, actor = info.context.request, actor_of(info)
-        try:
-            knock("holdSlot", request)
-            held = do_hold_slot(
-                input.service,
-                input.location,
-                aware(input.start, "start"),
-                actor,
-                proof=proof_of(info, input.proof),
-                owner=HoldOwner.of(request, actor),
-            )
-        except BookingError as exc:
-            return HoldSlotPayload(hold=None, errors=user_errors(exc))
+        knock("holdSlot", request)
+        held = do_hold_slot(
+            input.service,
+            input.location,
+            aware(input.start, "start"),
+            actor,
+            proof=proof_of(info, input.proof),
+            owner=HoldOwner.of(request, actor),
+        )
         note_burst("bookings", request)
-        return HoldSlotPayload(hold=Hold(_model=held.hold), hold_secret=held.secret, errors=[])
+        return HoldSlotPayload(hold=Hold(_model=held.hold), hold_secret=held.secret)
 
-    @strawberry.mutation(description="Give a hold back before it expires (needs its secret).")
+    @mutation(description="Give a hold back before it expires (needs its secret).")
     def release_hold(
         self, info: Info, input: Annotated[ReleaseHoldInput, described_input("The hold.")]
     ) -> ReleaseHoldPayload:
-        try:
-            knock("releaseHold", info.context.request)
-            do_release_hold(input.hold, input.secret, actor_of(info))
-        except BookingError as exc:
-            return ReleaseHoldPayload(released=False, errors=user_errors(exc))
-        return ReleaseHoldPayload(released=True, errors=[])
+        knock("releaseHold", info.context.request)
+        do_release_hold(input.hold, input.secret, actor_of(info))
+        return ReleaseHoldPayload(released=True)
 
-    @strawberry.mutation(
+    @mutation(
         description="More time for a hold that has not run out yet (WCAG 2.2.1), in its last "
         "minutes (HOLD_EXTEND_WINDOW_SECONDS; needs its secret): it then runs the "
         "organization's hold time from now. A hold lives at most HOLD_MAX_LIFETIME_MINUTES "
@@ -87,9 +83,6 @@ class HoldMutation:
     def extend_hold(
         self, info: Info, input: Annotated[ExtendHoldInput, described_input("The hold.")]
     ) -> ExtendHoldPayload:
-        try:
-            knock("extendHold", info.context.request)
-            hold = do_extend_hold(input.hold, input.secret, actor_of(info))
-        except BookingError as exc:
-            return ExtendHoldPayload(hold=None, errors=user_errors(exc))
-        return ExtendHoldPayload(hold=Hold(_model=hold), errors=[])
+        knock("extendHold", info.context.request)
+        hold = do_extend_hold(input.hold, input.secret, actor_of(info))
+        return ExtendHoldPayload(hold=Hold(_model=hold))

@@ -6,23 +6,21 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from backend.bookings.errors import BookingError
-from backend.bookings.services.manage import access_booking
 from backend.bookings.services.waitlist import (
-    access_entry,
     do_confirm_entry,
     do_join_waitlist,
     do_leave_waitlist,
 )
 from backend.bookings.services.waitlist_offers import do_confirm_offer, do_decline_offer
+from backend.core.links import manage_link
 from backend.core.ratelimit import knock
-from backend.notifications.subscriptions import do_subscribe_push
-from backend.queue.services.views import access_held_ticket
+from backend.notifications.push_subjects import PushKeys, PushSubject, do_subscribe_push_to
 
 from ..args import described_input
 from ..context import actor_of, proof_of
 from ..enums import Language, NotificationChannel
-from ..errors import UserError, user_errors
+from ..errors import UserError
+from ..runner import mutation
 from ..types.booking import Booking
 from ..types.waitlist import WaitlistEntry
 
@@ -66,41 +64,56 @@ class ConfirmWaitlistEmailInput:
 
 @strawberry.type(description="Result of confirmWaitlistEmail.")
 class ConfirmWaitlistEmailPayload:
-    entry: WaitlistEntry | None = strawberry.field(description="The entry, now waiting.")
+    entry: WaitlistEntry | None = strawberry.field(
+        default=None, description="The entry, now waiting."
+    )
     errors: list[UserError] = strawberry.field(
+        default_factory=list,
         description="Why it does not count (CONFIRMATION_EXPIRED, WAITLIST_FULL, "
-        "ALREADY_ON_WAITLIST, NOT_FOUND)."
+        "ALREADY_ON_WAITLIST, NOT_FOUND).",
     )
 
 
 @strawberry.type(description="Result of joinWaitlist.")
 class JoinWaitlistPayload:
-    entry: WaitlistEntry | None = strawberry.field(description="The entry.")
-    token: str | None = strawberry.field(description="Secret for the entry's link; shown once.")
-    errors: list[UserError] = strawberry.field(description="Why the citizen was not added.")
+    entry: WaitlistEntry | None = strawberry.field(default=None, description="The entry.")
+    token: str | None = strawberry.field(
+        default=None, description="Secret for the entry's link; shown once."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why the citizen was not added."
+    )
 
 
 @strawberry.type(description="Result of confirmWaitlistOffer.")
 class ConfirmOfferPayload:
-    booking: Booking | None = strawberry.field(description="The new booking.")
-    manage_token: str | None = strawberry.field(description="Secret for the manage link.")
-    manage_url: str | None = strawberry.field(description="The manage link (token in #).")
-    errors: list[UserError] = strawberry.field(description="Why nothing was booked.")
+    booking: Booking | None = strawberry.field(default=None, description="The new booking.")
+    manage_token: str | None = strawberry.field(
+        default=None, description="Secret for the manage link."
+    )
+    manage_url: str | None = strawberry.field(
+        default=None, description="The manage link (token in #)."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was booked."
+    )
 
 
 @strawberry.type(description="Result of leaveWaitlist.")
 class LeaveWaitlistPayload:
-    entry: WaitlistEntry | None = strawberry.field(description="The entry, now left.")
-    errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+    entry: WaitlistEntry | None = strawberry.field(default=None, description="The entry, now left.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing changed."
+    )
 
 
 @strawberry.type(description="Result of declineWaitlistOffer.")
 class DeclineOfferPayload:
     entry: WaitlistEntry | None = strawberry.field(
-        description="The entry, waiting again (for other slots)."
+        default=None, description="The entry, waiting again (for other slots)."
     )
     errors: list[UserError] = strawberry.field(
-        description="Why nothing changed (OFFER_EXPIRED: no open offer)."
+        default_factory=list, description="Why nothing changed (OFFER_EXPIRED: no open offer)."
     )
 
 
@@ -129,8 +142,8 @@ class PushSubscriptionInput:
 
 @strawberry.type(description="Result of subscribePush.")
 class SubscribePushPayload:
-    subscribed: bool = strawberry.field(description="Whether pushes will be sent.")
-    errors: list[UserError] = strawberry.field(description="Why not.")
+    subscribed: bool = strawberry.field(default=False, description="Whether pushes will be sent.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Why not.")
 
 
 Input = described_input
@@ -138,7 +151,7 @@ Input = described_input
 
 @strawberry.type
 class NotificationMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Join the waitlist; the first in line is offered a freed "
         "slot, held for a while, confirmed with one click. The entry is pending until the "
         "e-mail address is confirmed with the link sent to it (confirmWaitlistEmail)."
@@ -146,28 +159,23 @@ class NotificationMutation:
     def join_waitlist(
         self, info: Info, input: Annotated[JoinWaitlistInput, Input("Who waits for what.")]
     ) -> JoinWaitlistPayload:
-        try:
-            knock("joinWaitlist", info.context.request)
-            joined = do_join_waitlist(
-                input.service,
-                input.location,
-                input.first_day,
-                input.last_day,
-                input.name,
-                input.email,
-                input.phone,
-                input.language.value if input.language else None,
-                input.channel.value if input.channel else None,
-                actor_of(info),
-                proof=proof_of(info, input.proof),
-            )
-        except BookingError as exc:
-            return JoinWaitlistPayload(entry=None, token=None, errors=user_errors(exc))
-        return JoinWaitlistPayload(
-            entry=WaitlistEntry(_model=joined.entry), token=joined.token, errors=[]
+        knock("joinWaitlist", info.context.request)
+        joined = do_join_waitlist(
+            input.service,
+            input.location,
+            input.first_day,
+            input.last_day,
+            input.name,
+            input.email,
+            input.phone,
+            input.language.value if input.language else None,
+            input.channel.value if input.channel else None,
+            actor_of(info),
+            proof=proof_of(info, input.proof),
         )
+        return JoinWaitlistPayload(entry=WaitlistEntry(_model=joined.entry), token=joined.token)
 
-    @strawberry.mutation(
+    @mutation(
         description="Confirm the e-mail address of a new waitlist entry (double opt-in): only "
         "then does it take a place on the list and receive offers."
     )
@@ -176,54 +184,38 @@ class NotificationMutation:
         info: Info,
         input: Annotated[ConfirmWaitlistEmailInput, Input("The link's parts.")],
     ) -> ConfirmWaitlistEmailPayload:
-        try:
-            entry = do_confirm_entry(input.entry, input.token, input.confirmation, actor_of(info))
-        except BookingError as exc:
-            return ConfirmWaitlistEmailPayload(entry=None, errors=user_errors(exc))
-        return ConfirmWaitlistEmailPayload(entry=WaitlistEntry(_model=entry), errors=[])
+        entry = do_confirm_entry(input.entry, input.token, input.confirmation, actor_of(info))
+        return ConfirmWaitlistEmailPayload(entry=WaitlistEntry(_model=entry))
 
-    @strawberry.mutation(description="Book the slot a waitlist offer holds.")
+    @mutation(description="Book the slot a waitlist offer holds.")
     def confirm_waitlist_offer(
         self, info: Info, input: Annotated[WaitlistEntryInput, Input("The entry.")]
     ) -> ConfirmOfferPayload:
-        try:
-            result = do_confirm_offer(input.entry, input.token, actor_of(info))
-        except BookingError as exc:
-            return ConfirmOfferPayload(
-                booking=None, manage_token=None, manage_url=None, errors=user_errors(exc)
-            )
-        url = info.context.request.build_absolute_uri(f"/manage/{result.booking.code}")
+        result = do_confirm_offer(input.entry, input.token, actor_of(info))
         return ConfirmOfferPayload(
             booking=Booking(_model=result.booking),
             manage_token=result.manage_token,
-            manage_url=f"{url}#{result.manage_token}",
-            errors=[],
+            manage_url=manage_link(result.booking.code, result.manage_token),
         )
 
-    @strawberry.mutation(description="Leave the waitlist (and give back an offered slot).")
+    @mutation(description="Leave the waitlist (and give back an offered slot).")
     def leave_waitlist(
         self, info: Info, input: Annotated[WaitlistEntryInput, Input("The entry.")]
     ) -> LeaveWaitlistPayload:
-        try:
-            entry = do_leave_waitlist(input.entry, input.token, actor_of(info))
-        except BookingError as exc:
-            return LeaveWaitlistPayload(entry=None, errors=user_errors(exc))
-        return LeaveWaitlistPayload(entry=WaitlistEntry(_model=entry), errors=[])
+        entry = do_leave_waitlist(input.entry, input.token, actor_of(info))
+        return LeaveWaitlistPayload(entry=WaitlistEntry(_model=entry))
 
-    @strawberry.mutation(
+    @mutation(
         description="Decline a waitlist offer: the held slot goes to the next in line at once; "
         "the entry keeps its place for other slots."
     )
     def decline_waitlist_offer(
         self, info: Info, input: Annotated[WaitlistEntryInput, Input("The entry.")]
     ) -> DeclineOfferPayload:
-        try:
-            entry = do_decline_offer(input.entry, input.token, actor_of(info))
-        except BookingError as exc:
-            return DeclineOfferPayload(entry=None, errors=user_errors(exc))
-        return DeclineOfferPayload(entry=WaitlistEntry(_model=entry), errors=[])
+        entry = do_decline_offer(input.entry, input.token, actor_of(info))
+        return DeclineOfferPayload(entry=WaitlistEntry(_model=entry))
 
-    @strawberry.mutation(
+    @mutation(
         description="Web Push for a booking (reminders, changes), a ticket (the call) or a "
         "waitlist entry (offers), proven by its code/id and secret token. At most five "
         "browsers per subject; a sixth replaces the oldest."
@@ -231,21 +223,21 @@ class NotificationMutation:
     def subscribe_push(
         self, info: Info, input: Annotated[PushSubscriptionInput, Input("The subscription.")]
     ) -> SubscribePushPayload:
-        language = input.language.value if input.language else None
-        keys = (input.endpoint, input.p256dh, input.auth, language)
-        try:
-            knock("pushSubscribe", info.context.request)
-            if input.booking_code:
-                booking = access_booking(input.booking_code, input.booking_token or "")
-                do_subscribe_push(*keys, booking=booking)
-            elif input.ticket:
-                held = access_held_ticket(input.ticket, input.ticket_token or "")
-                do_subscribe_push(*keys, ticket=held.ticket)
-            elif input.waitlist_entry:
-                entry = access_entry(input.waitlist_entry, input.waitlist_token or "")
-                do_subscribe_push(*keys, waitlist_entry=entry)
-            else:
-                return SubscribePushPayload(subscribed=False, errors=[])
-        except BookingError as exc:
-            return SubscribePushPayload(subscribed=False, errors=user_errors(exc))
-        return SubscribePushPayload(subscribed=True, errors=[])
+        knock("pushSubscribe", info.context.request)
+        subscription = do_subscribe_push_to(
+            PushKeys(
+                input.endpoint,
+                input.p256dh,
+                input.auth,
+                input.language.value if input.language else None,
+            ),
+            PushSubject(
+                booking_code=input.booking_code,
+                booking_token=input.booking_token,
+                ticket=input.ticket,
+                ticket_token=input.ticket_token,
+                waitlist_entry=input.waitlist_entry,
+                waitlist_token=input.waitlist_token,
+            ),
+        )
+        return SubscribePushPayload(subscribed=subscription is not None)

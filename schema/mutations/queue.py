@@ -1,15 +1,12 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from typing import Annotated
 
 import strawberry
-from django.core.exceptions import PermissionDenied
 from strawberry.types import Info
 
 from backend.accounts.devices import do_pair_device
-from backend.bookings.errors import BookingError
 from backend.core.qr import qr_svg
 from backend.core.ratelimit import client_ip, client_network, hit
 from backend.queue.models import QueueTicket as TicketModel
@@ -23,7 +20,8 @@ from backend.queue.state import position_of
 
 from ..args import described_input
 from ..context import actor_of
-from ..errors import UserError, forbidden, user_errors
+from ..errors import UserError
+from ..runner import mutation
 from ..types.queue import ServicePoint, StaffTicket
 
 
@@ -102,34 +100,47 @@ class IssuedTicketResult:
 
 @strawberry.type(description="Result of drawTicket and checkIn.")
 class IssueTicketPayload:
-    ticket: IssuedTicketResult | None = strawberry.field(description="The ticket, unless errors.")
-    errors: list[UserError] = strawberry.field(description="Why no ticket was issued.")
-
-
-def _not_issued(exc: BookingError) -> IssueTicketPayload:
-    return IssueTicketPayload(ticket=None, errors=user_errors(exc))
+    ticket: IssuedTicketResult | None = strawberry.field(
+        default=None, description="The ticket, unless errors."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why no ticket was issued."
+    )
 
 
 @strawberry.type(description="Result of a queue action on one ticket.")
 class TicketPayload:
-    ticket: StaffTicket | None = strawberry.field(description="The ticket after the action.")
-    errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+    ticket: StaffTicket | None = strawberry.field(
+        default=None, description="The ticket after the action."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing changed."
+    )
 
 
 @strawberry.type(description="Result of signing in to or out of a service point.")
 class ServicePointPayload:
-    service_point: ServicePoint | None = strawberry.field(description="The service point.")
-    errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+    service_point: ServicePoint | None = strawberry.field(
+        default=None, description="The service point."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing changed."
+    )
 
 
 @strawberry.type(description="Result of pairDevice.")
 class PairDevicePayload:
     token: str | None = strawberry.field(
-        description="The device's secret: send it as `Authorization: Bearer <token>`."
+        default=None,
+        description="The device's secret: send it as `Authorization: Bearer <token>`.",
     )
-    kind: str | None = strawberry.field(description='"kiosk" or "display".')
-    location: strawberry.ID | None = strawberry.field(description="The paired location.")
-    errors: list[UserError] = strawberry.field(description="Why pairing failed.")
+    kind: str | None = strawberry.field(default=None, description='"kiosk" or "display".')
+    location: strawberry.ID | None = strawberry.field(
+        default=None, description="The paired location."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why pairing failed."
+    )
 
 
 def _issued(result: IssuedTicket) -> IssueTicketPayload:
@@ -145,20 +156,13 @@ def _issued(result: IssuedTicket) -> IssueTicketPayload:
             estimated_wait_minutes=minutes,
             status_url=result.status_url,
             issued_at=ticket.created_at,
-        ),
-        errors=[],
+        )
     )
 
 
-def _ticket_action(action: Callable[[], TicketModel]) -> TicketPayload:
-    try:
-        ticket = action()
-    except PermissionDenied as exc:
-        raise forbidden(exc) from exc
-    except BookingError as exc:
-        return TicketPayload(ticket=None, errors=user_errors(exc))
+def _ticket_payload(ticket: TicketModel) -> TicketPayload:
     ticket = TicketModel.objects.select_related("service_point", "booking").get(pk=ticket.pk)
-    return TicketPayload(ticket=StaffTicket(_model=ticket), errors=[])
+    return TicketPayload(ticket=StaffTicket(_model=ticket))
 
 
 Input = described_input
@@ -166,128 +170,100 @@ Input = described_input
 
 @strawberry.type
 class QueueMutation:
-    @strawberry.mutation(description="Draw a walk-in ticket (kiosk of the location, or staff).")
+    @mutation(description="Draw a walk-in ticket (kiosk of the location, or staff).")
     def draw_ticket(
         self, info: Info, input: Annotated[DrawTicketInput, Input("What to draw.")]
     ) -> IssueTicketPayload:
         actor = actor_of(info)
-        try:
-            if actor.device is not None:  # a kiosk prints paper: bound it per device
-                hit("drawTicket", device=actor.device.pk)
-            return _issued(do_draw_ticket(input.service, input.location, actor, input.priority))
-        except PermissionDenied as exc:
-            raise forbidden(exc) from exc
-        except BookingError as exc:
-            return _not_issued(exc)
+        if actor.device is not None:  # a kiosk prints paper: bound it per device
+            hit("drawTicket", device=actor.device.pk)
+        return _issued(do_draw_ticket(input.service, input.location, actor, input.priority))
 
-    @strawberry.mutation(
+    @mutation(
         description="Check a booking in by its code or QR; it gets a ticket "
         "and is called at its time, before walk-ins."
     )
     def check_in(
         self, info: Info, input: Annotated[CheckInInput, Input("The booking.")]
     ) -> IssueTicketPayload:
-        try:
-            return _issued(do_check_in(input.code, actor_of(info), input.location))
-        except PermissionDenied as exc:
-            raise forbidden(exc) from exc
-        except BookingError as exc:
-            return _not_issued(exc)
+        return _issued(do_check_in(input.code, actor_of(info), input.location))
 
-    @strawberry.mutation(description="Sign in to a counter (and out of any other).")
+    @mutation(description="Sign in to a counter (and out of any other).")
     def sign_in_to_service_point(
         self, info: Info, input: Annotated[ServicePointInput, Input("The counter.")]
     ) -> ServicePointPayload:
-        return _point_action(lambda: calling.do_sign_in(input.service_point, actor_of(info)))
+        point = calling.do_sign_in(input.service_point, actor_of(info))
+        return ServicePointPayload(service_point=ServicePoint(_model=point))
 
-    @strawberry.mutation(description="Sign out of a counter.")
+    @mutation(description="Sign out of a counter.")
     def sign_out_of_service_point(
         self, info: Info, input: Annotated[ServicePointInput, Input("The counter.")]
     ) -> ServicePointPayload:
-        return _point_action(lambda: calling.do_sign_out(input.service_point, actor_of(info)))
+        point = calling.do_sign_out(input.service_point, actor_of(info))
+        return ServicePointPayload(service_point=ServicePoint(_model=point))
 
-    @strawberry.mutation(description="Finish the counter's current ticket and call the next one.")
+    @mutation(description="Finish the counter's current ticket and call the next one.")
     def call_next_ticket(
         self, info: Info, input: Annotated[ServicePointInput, Input("The counter.")]
     ) -> TicketPayload:
-        return _ticket_action(lambda: calling.do_call_next(input.service_point, actor_of(info)))
+        return _ticket_payload(calling.do_call_next(input.service_point, actor_of(info)))
 
-    @strawberry.mutation(description="Call a ticket again; after too many recalls: no-show.")
+    @mutation(description="Call a ticket again; after too many recalls: no-show.")
     def recall_ticket(
         self, info: Info, input: Annotated[TicketInput, Input("The ticket.")]
     ) -> TicketPayload:
-        return _ticket_action(lambda: calling.do_recall(input.ticket, actor_of(info)))
+        return _ticket_payload(calling.do_recall(input.ticket, actor_of(info)))
 
-    @strawberry.mutation(description="The holder arrived at the counter: start serving.")
+    @mutation(description="The holder arrived at the counter: start serving.")
     def start_ticket(
         self, info: Info, input: Annotated[TicketInput, Input("The ticket.")]
     ) -> TicketPayload:
-        return _ticket_action(lambda: calling.do_start(input.ticket, actor_of(info)))
+        return _ticket_payload(calling.do_start(input.ticket, actor_of(info)))
 
-    @strawberry.mutation(description="Done with this ticket.")
+    @mutation(description="Done with this ticket.")
     def finish_ticket(
         self, info: Info, input: Annotated[TicketInput, Input("The ticket.")]
     ) -> TicketPayload:
-        return _ticket_action(lambda: calling.do_finish(input.ticket, actor_of(info)))
+        return _ticket_payload(calling.do_finish(input.ticket, actor_of(info)))
 
-    @strawberry.mutation(description="Nobody came after the call.")
+    @mutation(description="Nobody came after the call.")
     def mark_no_show(
         self, info: Info, input: Annotated[TicketInput, Input("The ticket.")]
     ) -> TicketPayload:
-        return _ticket_action(lambda: calling.do_mark_no_show(input.ticket, actor_of(info)))
+        return _ticket_payload(calling.do_mark_no_show(input.ticket, actor_of(info)))
 
-    @strawberry.mutation(description="Hand a ticket on; it keeps its number and its place.")
+    @mutation(description="Hand a ticket on; it keeps its number and its place.")
     def transfer_ticket(
         self, info: Info, input: Annotated[TransferTicketInput, Input("Where to.")]
     ) -> TicketPayload:
-        return _ticket_action(
-            lambda: calling.do_transfer(
-                input.ticket, actor_of(info), input.service, input.service_point
-            )
+        return _ticket_payload(
+            calling.do_transfer(input.ticket, actor_of(info), input.service, input.service_point)
         )
 
-    @strawberry.mutation(description="Take a ticket out of the queue for a while.")
+    @mutation(description="Take a ticket out of the queue for a while.")
     def park_ticket(
         self, info: Info, input: Annotated[TicketInput, Input("The ticket.")]
     ) -> TicketPayload:
-        return _ticket_action(lambda: calling.do_park(input.ticket, actor_of(info)))
+        return _ticket_payload(calling.do_park(input.ticket, actor_of(info)))
 
-    @strawberry.mutation(description="Put a parked ticket back at its original place.")
+    @mutation(description="Put a parked ticket back at its original place.")
     def return_ticket(
         self, info: Info, input: Annotated[TicketInput, Input("The ticket.")]
     ) -> TicketPayload:
-        return _ticket_action(lambda: calling.do_return(input.ticket, actor_of(info)))
+        return _ticket_payload(calling.do_return(input.ticket, actor_of(info)))
 
-    @strawberry.mutation(description="Leave the queue (holder with token) or remove a ticket.")
+    @mutation(description="Leave the queue (holder with token) or remove a ticket.")
     def cancel_ticket(
         self, info: Info, input: Annotated[CancelTicketInput, Input("The ticket.")]
     ) -> TicketPayload:
-        return _ticket_action(
-            lambda: calling.do_cancel_ticket(input.ticket, actor_of(info), input.token)
-        )
+        return _ticket_payload(calling.do_cancel_ticket(input.ticket, actor_of(info), input.token))
 
-    @strawberry.mutation(description="Pair a kiosk or display with an admin's pairing code.")
+    @mutation(description="Pair a kiosk or display with an admin's pairing code.")
     def pair_device(
         self, info: Info, input: Annotated[PairDeviceInput, Input("The code.")]
     ) -> PairDevicePayload:
-        request = info.context.request
-        try:
-            hit("pairDevice", ip=client_network(client_ip(request)), all="*")
-            device, token = do_pair_device(input.code, input.kind)
-        except BookingError as exc:
-            return PairDevicePayload(token=None, kind=None, location=None, errors=user_errors(exc))
+        hit("pairDevice", ip=client_network(client_ip(info.context.request)), all="*")
+        device, token = do_pair_device(input.code, input.kind)
         return PairDevicePayload(
-            token=token,
-            kind=device.kind,
-            location=strawberry.ID(str(device.location_id)),
-            errors=[],
+            token=token, kind=device.kind, location=strawberry.ID(str(device.location_id))
         )
-
-
-def _point_action(action) -> ServicePointPayload:
-    try:
-        return ServicePointPayload(service_point=ServicePoint(_model=action()), errors=[])
-    except PermissionDenied as exc:
-        raise forbidden(exc) from exc
-    except BookingError as exc:
-        return ServicePointPayload(service_point=None, errors=user_errors(exc))

@@ -7,18 +7,18 @@ import strawberry
 from strawberry.types import Info
 
 from backend.accounts.actors import Actor, ActorKind
-from backend.accounts.devices import do_unlock_kiosk_settings, pin_state
+from backend.accounts.devices import PinState, do_unlock_kiosk_settings, pin_state
 from backend.accounts.idle import extend_session, idle_timeout_seconds
 from backend.accounts.password_reset import do_request_password_reset, do_reset_password
 from backend.accounts.session import do_change_password, do_log_in, do_log_out
-from backend.bookings.errors import BookingError
 from backend.core.ratelimit import client_ip, client_network, hit
 
 from ..args import described_input
 from ..context import actor_of
 from ..enums import Language
-from ..errors import PublicError, UserError, user_errors
+from ..errors import PublicError, UserError
 from ..queries.me import Me, me_of
+from ..runner import mutation
 
 
 @strawberry.input(description="Staff credentials.")
@@ -29,8 +29,10 @@ class LogInInput:
 
 @strawberry.type(description="Result of logIn.")
 class LogInPayload:
-    me: Me | None = strawberry.field(description="The signed-in staff member.")
-    errors: list[UserError] = strawberry.field(description="Why signing in failed.")
+    me: Me | None = strawberry.field(default=None, description="The signed-in staff member.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why signing in failed."
+    )
 
 
 @strawberry.input(description="Change the signed-in staff member's password.")
@@ -41,8 +43,10 @@ class ChangePasswordInput:
 
 @strawberry.type(description="Result of changePassword, requestPasswordReset and resetPassword.")
 class PasswordPayload:
-    ok: bool = strawberry.field(description="Whether it was done (or, for a request, accepted).")
-    errors: list[UserError] = strawberry.field(description="Why not.")
+    ok: bool = strawberry.field(
+        default=False, description="Whether it was done (or, for a request, accepted)."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Why not.")
 
 
 @strawberry.input(description="Ask for a password-reset e-mail.")
@@ -76,21 +80,46 @@ class KioskPinInput:
     pin: str = strawberry.field(description="The PIN (KIOSK_PIN).")
 
 
+def _pin_state(payload: UnlockPayload, info: Info) -> PinState | None:
+    """After a refusal (which counted the wrong PIN): the kiosk's PIN state, read once."""
+    if payload.unlocked:
+        return None
+    if payload._state is None:
+        payload._state = pin_state(actor_of(info).device)
+    return payload._state
+
+
+def _attempts_left(root: UnlockPayload, info: Info) -> int | None:
+    state = _pin_state(root, info)
+    return state.attempts_left if state else None
+
+
+def _locked_until(root: UnlockPayload, info: Info) -> datetime.datetime | None:
+    state = _pin_state(root, info)
+    return state.locked_until if state else None
+
+
 @strawberry.type(description="Result of unlockKioskSettings.")
 class UnlockPayload:
-    unlocked: bool = strawberry.field(description="Whether the settings may be opened.")
+    unlocked: bool = strawberry.field(
+        default=False, description="Whether the settings may be opened."
+    )
     attempts_left: int | None = strawberry.field(
-        description="Wrong PINs left before the lockout (after a wrong PIN)."
+        resolver=_attempts_left,
+        description="Wrong PINs left before the lockout (after a wrong PIN).",
     )
     locked_until: datetime.datetime | None = strawberry.field(
-        description="When a lockout ends (while locked)."
+        resolver=_locked_until, description="When a lockout ends (while locked)."
     )
-    errors: list[UserError] = strawberry.field(description="Wrong PIN, locked out, …")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Wrong PIN, locked out, …"
+    )
+    _state: strawberry.Private[PinState | None] = None
 
 
 @strawberry.type
 class SessionMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Sign in to the staff console (session cookie; send the "
         "CSRF token as X-CSRFToken)."
     )
@@ -98,14 +127,11 @@ class SessionMutation:
         self, info: Info, input: Annotated[LogInInput, described_input("Credentials.")]
     ) -> LogInPayload:
         request = info.context.request
-        try:
-            user = do_log_in(request, input.username, input.password)
-        except BookingError as exc:
-            return LogInPayload(me=None, errors=user_errors(exc))
+        user = do_log_in(request, input.username, input.password)
         request._vorzimmer_actor = Actor(user, ActorKind.STAFF)
-        return LogInPayload(me=me_of(info), errors=[])
+        return LogInPayload(me=me_of(info))
 
-    @strawberry.mutation(
+    @mutation(
         description="Change your own password (staff session). This session stays signed in; "
         "the user's other sessions end. Wrong current passwords count as failed sign-ins."
     )
@@ -115,13 +141,10 @@ class SessionMutation:
         request = info.context.request
         if actor_of(info).kind != "staff" or getattr(request, "api_token", None):
             raise PublicError("Sign in to the staff console first.", "UNAUTHENTICATED")
-        try:
-            do_change_password(request, input.old_password, input.new_password)
-        except BookingError as exc:
-            return PasswordPayload(ok=False, errors=user_errors(exc))
-        return PasswordPayload(ok=True, errors=[])
+        do_change_password(request, input.old_password, input.new_password)
+        return PasswordPayload(ok=True)
 
-    @strawberry.mutation(
+    @mutation(
         description="Send a password-reset link to a staff account's e-mail address. The "
         "answer is the same whether or not such an account exists."
     )
@@ -132,24 +155,18 @@ class SessionMutation:
     ) -> PasswordPayload:
         language = input.language.value if input.language else "de"
         address = client_network(client_ip(info.context.request))
-        try:
-            hit("requestPasswordReset", ip=address, email=input.email.strip().lower())
-        except BookingError as exc:
-            return PasswordPayload(ok=False, errors=user_errors(exc))
+        hit("requestPasswordReset", ip=address, email=input.email.strip().lower())
         do_request_password_reset(input.email, language)
-        return PasswordPayload(ok=True, errors=[])
+        return PasswordPayload(ok=True)
 
-    @strawberry.mutation(description="Set a new password with the link from the reset e-mail.")
+    @mutation(description="Set a new password with the link from the reset e-mail.")
     def reset_password(
         self, input: Annotated[ResetPasswordInput, described_input("Link and password.")]
     ) -> PasswordPayload:
-        try:
-            do_reset_password(input.key, input.new_password)
-        except BookingError as exc:
-            return PasswordPayload(ok=False, errors=user_errors(exc))
-        return PasswordPayload(ok=True, errors=[])
+        do_reset_password(input.key, input.new_password)
+        return PasswordPayload(ok=True)
 
-    @strawberry.mutation(
+    @mutation(
         description="Staff: 'stay signed in' — counts as activity and tells when the session "
         "would end (STAFF_IDLE_TIMEOUT_MINUTES after the last activity)."
     )
@@ -160,26 +177,14 @@ class SessionMutation:
             idle_timeout_seconds=round(idle_timeout_seconds()) if expires_at else None,
         )
 
-    @strawberry.mutation(description="Sign out of the staff console.")
+    @mutation(description="Sign out of the staff console.")
     def log_out(self, info: Info) -> bool:
         do_log_out(info.context.request)
         return True
 
-    @strawberry.mutation(
-        description="Kiosk only: check the settings PIN (5 tries, then a 5-minute lockout)."
-    )
+    @mutation(description="Kiosk only: check the settings PIN (5 tries, then a 5-minute lockout).")
     def unlock_kiosk_settings(
         self, info: Info, input: Annotated[KioskPinInput, described_input("The PIN.")]
     ) -> UnlockPayload:
-        device = actor_of(info).device
-        try:
-            do_unlock_kiosk_settings(device, input.pin)
-        except BookingError as exc:
-            state = pin_state(device)
-            return UnlockPayload(
-                unlocked=False,
-                attempts_left=state.attempts_left,
-                locked_until=state.locked_until,
-                errors=user_errors(exc),
-            )
-        return UnlockPayload(unlocked=True, attempts_left=None, locked_until=None, errors=[])
+        do_unlock_kiosk_settings(actor_of(info).device, input.pin)
+        return UnlockPayload(unlocked=True)

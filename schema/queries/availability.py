@@ -9,12 +9,11 @@ from strawberry.types import Info
 
 from backend.availability.engine import Slot as SlotData
 from backend.bookings import availability
-from backend.bookings.errors import BookingError
 from backend.bookings.services.lookup import get_offered_service, get_service
 from backend.core.ratelimit import knock
 
 from ..args import LocalDate, LocationId, ServiceId
-from ..errors import as_public_error
+from ..runner import field
 from ..types.availability import Slot
 from ..types.catalog import Location
 
@@ -39,9 +38,7 @@ def slot_in(slot: SlotData, tz: ZoneInfo) -> Slot:
 
 @strawberry.type
 class AvailabilityQuery:
-    @strawberry.field(
-        description="Local days in [from, to] with at least one free slot (at most 92 days)."
-    )
+    @field(description="Local days in [from, to] with at least one free slot (at most 92 days).")
     def available_days(
         self,
         info: Info,
@@ -54,35 +51,26 @@ class AvailabilityQuery:
             datetime.date, strawberry.argument(description="Last local day (inclusive).")
         ],
     ) -> list[datetime.date]:
-        try:
-            knock("availability", info.context.request)
-            return availability.available_days(*get_offered_service(service, location), from_, to)
-        except BookingError as exc:
-            raise as_public_error(exc) from exc
+        knock("availability", info.context.request)
+        return availability.available_days(*get_offered_service(service, location), from_, to)
 
-    @strawberry.field(description="Free start times on one local day, with remaining capacity.")
+    @field(description="Free start times on one local day, with remaining capacity.")
     def available_slots(
         self, info: Info, service: ServiceId, location: LocationId, date: LocalDate
     ) -> list[Slot]:
-        try:
-            knock("availability", info.context.request)
-            offered, place = get_offered_service(service, location)
-            slots = availability.available_slots(offered, place, date)
-        except BookingError as exc:
-            raise as_public_error(exc) from exc
+        knock("availability", info.context.request)
+        offered, place = get_offered_service(service, location)
+        slots = availability.available_slots(offered, place, date)
         tz = ZoneInfo(place.timezone_name)
         return [slot_in(s, tz) for s in slots]
 
-    @strawberry.field(
+    @field(
         description="Every location offering the service with its earliest free slot, "
         "soonest first: for 'any location'."
     )
     def soonest_availability(self, info: Info, service: ServiceId) -> list[LocationAvailability]:
-        try:
-            knock("availability", info.context.request)
-            offered = get_service(service)
-        except BookingError as exc:
-            raise as_public_error(exc) from exc
+        knock("availability", info.context.request)
+        offered = get_service(service)
         return [
             LocationAvailability(
                 location=location,  # type: ignore[arg-type]  # strawberry_django type

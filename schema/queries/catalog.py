@@ -6,21 +6,13 @@ import strawberry
 from strawberry.types import Info
 from strawberry_django.optimizer import optimize
 
-from backend.bookings.errors import BookingError
 from backend.bookings.services.lookup import parse_uuid
 from backend.catalog import models
 from backend.catalog.lookup import matching_locations, the_only
 
 from ..args import LocationId, ServiceId
-from ..errors import as_public_error
+from ..runner import field
 from ..types.catalog import Location, Organization, Service
-
-
-def _uuid(value: strawberry.ID, field: str):
-    try:
-        return parse_uuid(value, field)
-    except BookingError as exc:
-        raise as_public_error(exc) from exc
 
 
 @strawberry.type
@@ -37,10 +29,10 @@ class CatalogQuery:
     ) -> Organization | None:
         return optimize(models.Organization.objects.filter(slug=slug), info).first()
 
-    @strawberry.field(description="An active location by id.")
+    @field(description="An active location by id.")
     def location(self, info: Info, id: LocationId) -> Location | None:
         return optimize(
-            models.Location.objects.filter(pk=_uuid(id, "location"), is_active=True), info
+            models.Location.objects.filter(pk=parse_uuid(id, "location"), is_active=True), info
         ).first()
 
     @strawberry.field(
@@ -54,8 +46,8 @@ class CatalogQuery:
     ) -> Location | None:
         return the_only(optimize(matching_locations(key), info))
 
-    @strawberry.field(description="An active service by id.")
+    @field(description="An active service by id.")
     def service(self, info: Info, id: ServiceId) -> Service | None:
         return optimize(
-            models.Service.objects.filter(pk=_uuid(id, "service"), is_active=True), info
+            models.Service.objects.filter(pk=parse_uuid(id, "service"), is_active=True), info
         ).first()

@@ -3,18 +3,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from django.core.exceptions import PermissionDenied
 from strawberry.types import Info
 
-from backend.bookings.errors import BookingError
 from backend.bookings.services.waitlist import access_entry
 from backend.notifications.channels.push import application_server_key
-from backend.notifications.reports import day_stats
-from backend.queue.access import access_location_figures
+from backend.notifications.reports import access_day_stats
 
 from ..args import LocalDate, LocationId
 from ..context import actor_of
-from ..errors import as_public_error, forbidden
+from ..runner import field
 from ..types.waitlist import WaitlistEntry
 
 
@@ -33,29 +30,23 @@ class NotificationQuery:
     def vapid_public_key(self) -> str:
         return application_server_key()
 
-    @strawberry.field(description="A waitlist entry from its link, e.g. to show an offer.")
+    @field(
+        description="A waitlist entry from its link, e.g. to show an offer.",
+        null_when_refused=True,
+    )
     def waitlist_entry(
         self,
         entry: Annotated[strawberry.ID, strawberry.argument(description="The entry id.")],
         token: Annotated[str, strawberry.argument(description="The link's secret.")],
     ) -> WaitlistEntry | None:
-        try:
-            return WaitlistEntry(_model=access_entry(entry, token))
-        except BookingError:
-            return None
+        return WaitlistEntry(_model=access_entry(entry, token))
 
-    @strawberry.field(
+    @field(
         description="A location's day in figures, for whoever may see all of the "
         "location's bookings (not a doctor, who sees only their own)."
     )
     def stats(self, info: Info, location: LocationId, date: LocalDate) -> DayStats:
-        try:
-            place = access_location_figures(actor_of(info), location)
-        except PermissionDenied as exc:
-            raise forbidden(exc) from exc
-        except BookingError as exc:
-            raise as_public_error(exc) from exc
-        stats = day_stats(place, date)
+        stats = access_day_stats(actor_of(info), location, date)
         return DayStats(
             total_appointments=stats.total_appointments,
             available_slots=stats.available_slots,

@@ -3,10 +3,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from django.core.exceptions import PermissionDenied
 from strawberry.types import Info
 
-from backend.bookings.errors import BookingError
 from backend.bookings.services.lookup import get_location
 from backend.queue.services.views import access_counter_queue, access_held_ticket
 from backend.queue.state import queue_state
@@ -14,7 +12,7 @@ from backend.queue.stats import access_queue_stats
 
 from ..args import LocalDate, LocationId
 from ..context import actor_of
-from ..errors import as_public_error, forbidden
+from ..runner import field
 from ..types.queue import (
     CounterQueue,
     HourCount,
@@ -34,12 +32,7 @@ TicketToken = Annotated[str, strawberry.argument(description="The secret from th
 
 
 def counter_queue_of(info: Info, location: str) -> CounterQueue:
-    try:
-        view = access_counter_queue(actor_of(info), location)
-    except PermissionDenied as exc:
-        raise forbidden(exc) from exc
-    except BookingError as exc:
-        raise as_public_error(exc) from exc
+    view = access_counter_queue(actor_of(info), location)
     return CounterQueue(
         location=strawberry.ID(str(view.location.pk)),
         waiting=[StaffTicket(_model=t) for t in view.waiting],
@@ -52,10 +45,7 @@ def counter_queue_of(info: Info, location: str) -> CounterQueue:
 
 
 def held_ticket_status(ticket: str, token: str) -> TicketStatus:
-    try:
-        held = access_held_ticket(ticket, token)
-    except BookingError as exc:
-        raise as_public_error(exc) from exc
+    held = access_held_ticket(ticket, token)
     return status_from_state(
         held.state, str(held.ticket.pk), held.ticket.display_number, held.ticket.status
     )
@@ -63,19 +53,15 @@ def held_ticket_status(ticket: str, token: str) -> TicketStatus:
 
 @strawberry.type
 class QueueQuery:
-    @strawberry.field(description="The waiting-room board of a location now (public).")
+    @field(description="The waiting-room board of a location now (public).")
     def queue_board(self, location: LocationId) -> QueueBoard:
-        try:
-            place = get_location(location)
-        except BookingError as exc:
-            raise as_public_error(exc) from exc
-        return board_from_state(queue_state(place))
+        return board_from_state(queue_state(get_location(location)))
 
-    @strawberry.field(description="A ticket holder's live status, by ticket id and token.")
+    @field(description="A ticket holder's live status, by ticket id and token.")
     def ticket_status(self, ticket: TicketId, token: TicketToken) -> TicketStatus:
         return held_ticket_status(ticket, token)
 
-    @strawberry.field(description="Today's queue of a location for staff.")
+    @field(description="Today's queue of a location for staff.")
     def counter_queue(self, info: Info, location: LocationId) -> CounterQueue:
         return counter_queue_of(info, location)
 
@@ -129,17 +115,12 @@ class KioskQuery:
 
 @strawberry.type
 class QueueStatsQuery:
-    @strawberry.field(
+    @field(
         description="Waiting and service times, no-shows, arrivals per hour and "
         "the waiting-time target share (staff)."
     )
     def queue_stats(self, info: Info, location: LocationId, date: LocalDate) -> QueueStatsResult:
-        try:
-            stats = access_queue_stats(actor_of(info), location, date)
-        except PermissionDenied as exc:
-            raise forbidden(exc) from exc
-        except BookingError as exc:
-            raise as_public_error(exc) from exc
+        stats = access_queue_stats(actor_of(info), location, date)
         return QueueStatsResult(
             date=stats.day,
             services=[

@@ -3,10 +3,10 @@ from __future__ import annotations
 import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from backend.bookings.models import WaitlistEntry as EntryModel
 from backend.bookings.tokens import manage_token
+from backend.core.links import manage_link
 
 from ..enums import Language
 
@@ -72,13 +72,8 @@ class WaitlistEntry:
     @strawberry.field(
         description="The manage link of that booking (the entry's link proves it is theirs)."
     )
-    def manage_url(self, info: Info) -> str | None:
+    def manage_url(self) -> str | None:
         booking = self._model.booking
         if booking is None or not booking.token_salt:
             return None
-        path = f"/manage/{booking.code}"
-        return (
-            info.context.request.build_absolute_uri(path)
-            + "#"
-            + manage_token(booking.pk, booking.token_salt)
-        )
+        return manage_link(booking.code, manage_token(booking.pk, booking.token_salt))

@@ -162,7 +162,8 @@ def _server_env(database_url: str) -> dict[str, str]:
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
             "LOG_LEVEL": env.get("LOG_LEVEL", "WARNING"),
             # Opt-ins the server refuses to start without (backend/core/checks.py): mail is
-            # printed (redacted), links point at the default address as in this process.
+            # printed (redacted); links point at the default address as in this process
+            # (_spawn points them at the server itself).
             "EMAIL_BACKEND": "console",
             "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
             # The pages' tests cancel and reschedule and expect the slot back at once; the
@@ -190,6 +191,9 @@ def generous_limits_env() -> dict[str, str]:
 
 def _spawn(env: dict[str, str], log: Path) -> LiveServer:
     port = _free_port()
+    # Links (manage links, ticket QR codes) are made on PUBLIC_BASE_URL, as in a deployment
+    # where it is the address the pages are served from.
+    env = env | {"PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
     with log.open("ab") as out:
         process = subprocess.Popen(
             [

@@ -80,8 +80,8 @@ def draw_ticket(page: Page, office: Office) -> tuple[str, str]:
 
 
 def on_test_server(page: Page, status_url: str) -> str:
-    """The printed link points at PUBLIC_BASE_URL (the server's default, not this test
-    server's port): open its path and token on the server under test."""
+    """The printed link points at PUBLIC_BASE_URL: open its path and token on the server the
+    page came from."""
     link = urlsplit(status_url)
     here = urlsplit(page.url)
     return urlunsplit((here.scheme, here.netloc, link.path, "", link.fragment))

@@ -44,7 +44,8 @@ def test_soonest_availability_lists_locations_soonest_first(gql, demo):
     assert result[-1] == {"location": {"slug": "rathaus"}, "firstSlot": None}
 
 
-def test_a_booking_comes_with_calendar_file_qr_code_and_manage_link(gql, demo):
+def test_a_booking_comes_with_calendar_file_qr_code_and_manage_link(gql, demo, settings):
+    settings.PUBLIC_BASE_URL = "https://termine.musterhausen.example"  # links use it, as e-mails
     start = at(working_day(), 9, 30)
     made = gql.data(
         BOOK,
@@ -87,7 +88,8 @@ def test_a_booking_comes_with_calendar_file_qr_code_and_manage_link(gql, demo):
     assert extra["qrSvg"].startswith("<?xml") and "<svg" in extra["qrSvg"]
     payload = replayed["bookAppointment"]
     assert payload["manageUrl"] == (
-        f"http://testserver/manage/{payload['booking']['code']}#{payload['manageToken']}"
+        "https://termine.musterhausen.example/manage/"
+        f"{payload['booking']['code']}#{payload['manageToken']}"
     )
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from backend.accounts.actors import Actor
+from backend.accounts.actors import Actor, ActorKind
 from backend.accounts.tokens import hash_secret
 from backend.core.events import record
 from backend.core.ratelimit import hit
@@ -55,6 +55,19 @@ class BookingResult:
     booking: Booking
     manage_token: str  # shown once; only its hash is stored
     replayed: bool = False
+
+
+CITIZEN_SOURCES = frozenset({Booking.Source.WEB, Booking.Source.EMBED, Booking.Source.KIOSK})
+
+
+def booking_source(actor: Actor, requested: str | None) -> str:
+    """Where a booking comes from, as far as the caller may say: integrations always book as
+    `api`; staff say where (default `staff`); citizens cannot claim to be staff or an API."""
+    if actor.kind == ActorKind.INTEGRATION:
+        return Booking.Source.API
+    if actor.kind == ActorKind.STAFF:
+        return requested or Booking.Source.STAFF
+    return requested if requested in CITIZEN_SOURCES else Booking.Source.WEB
 
 
 class _SameKeyInFlight(Exception):

@@ -30,6 +30,7 @@ from backend.accounts.actors import SYSTEM, Actor
 from backend.catalog.models import Location, Organization
 from backend.core.errors import DomainError, ErrorCode
 from backend.core.events import record
+from backend.core.links import waitlist_link
 from backend.core.ratelimit import hit
 
 from ..contact import check_contact
@@ -61,14 +62,11 @@ def confirmation_token(entry: WaitlistEntry) -> str:
 
 
 def entry_link(entry: WaitlistEntry) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/waitlist/{entry.pk}#{entry_token(entry)}"
+    return waitlist_link(entry.pk, entry_token(entry))
 
 
 def confirmation_link(entry: WaitlistEntry) -> str:
-    return (
-        f"{settings.PUBLIC_BASE_URL}/waitlist/{entry.pk}"
-        f"#{entry_token(entry)}.{confirmation_token(entry)}"
-    )
+    return waitlist_link(entry.pk, f"{entry_token(entry)}.{confirmation_token(entry)}")
 
 
 def confirm_by(entry: WaitlistEntry) -> datetime:

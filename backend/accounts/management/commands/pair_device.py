@@ -1,9 +1,9 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from backend.accounts.devices import PAIRING_VALID_FOR, new_pairing_code
 from backend.accounts.models import Device
 from backend.catalog.lookup import find_location
+from backend.core.links import display_link, display_pairing_link, kiosk_link
 
 
 class Command(BaseCommand):
@@ -28,15 +28,14 @@ class Command(BaseCommand):
         device, _ = Device.objects.get_or_create(location=place, kind=kind, name=name)
         code = new_pairing_code(device)
         minutes = int(PAIRING_VALID_FOR.total_seconds() // 60)
-        base = settings.PUBLIC_BASE_URL
         if kind == Device.Kind.DISPLAY:
             self.stdout.write(
-                f"{device.name}: open {base}/display/queue#pair={code} on the TV once "
+                f"{device.name}: open {display_pairing_link(code)} on the TV once "
                 f"(valid {minutes} minutes); it keeps its token and its location. "
-                f"Without pairing, {base}/display/queue?location={place.slug} works too."
+                f"Without pairing, {display_link(place.slug)} works too."
             )
         else:
             self.stdout.write(
-                f"{device.name}: open {base}/kiosk and enter the pairing code {code} "
+                f"{device.name}: open {kiosk_link()} and enter the pairing code {code} "
                 f"(valid {minutes} minutes)."
             )
