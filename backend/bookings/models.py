@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from backend.catalog.models import Location, Organization, Resource, Service
 
@@ -25,7 +26,9 @@ class Hold(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The same instant its expiry was counted from (services/holds.py passes it): the
+    # 30-minute lifetime and the hold time start together, however long the request took.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     # Who made it (services/holds.py): only the holder of the secret may extend, release or
     # book it; the live-hold cap counts per network and per client. Hashes only.
     secret_hash = models.CharField(max_length=64, blank=True)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend.bookings.services.manage import access_booking
+from backend.bookings.services.waitlist import access_entry
 from backend.queue.services.views import access_held_ticket
 
 from .models import PushSubscription
 from .subscriptions import do_subscribe_push
-from .waitlist import access_entry
 
 
 @dataclass(frozen=True)

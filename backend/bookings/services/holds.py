@@ -123,6 +123,7 @@ def do_hold_slot(
             starts_at=start,
             ends_at=start + timedelta(minutes=service.duration_minutes),
             expires_at=now + (duration or policy_for(service).hold_duration),
+            created_at=now,
             secret_hash=hash_secret(secret),
             network_key=owner.network,
             client_key=owner.client,
