@@ -8,11 +8,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from backend.accounts.actors import Actor
 from backend.accounts.tokens import secret_matches
-from backend.bookings.errors import BookingError, ErrorCode
 from backend.bookings.services.lookup import parse_uuid
 from backend.catalog.models import Location
+from backend.core.actors import Actor
+from backend.core.errors import DomainError, ErrorCode
 
 from ..access import access_location_figures
 from ..models import QueueTicket, ServicePoint
@@ -93,6 +93,6 @@ def access_held_ticket(ticket_id: str, token: str) -> HeldTicket:
         .first()
     )
     if ticket is None or not secret_matches(token or "", ticket.status_token_hash):
-        raise BookingError(ErrorCode.NOT_FOUND, "No ticket with this link.", "ticket")
+        raise DomainError(ErrorCode.NOT_FOUND, "No ticket with this link.", "ticket")
     ticket = current_ticket(ticket)
     return HeldTicket(ticket, queue_state(ticket.location))
