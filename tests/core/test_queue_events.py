@@ -78,7 +78,7 @@ def test_calling_finishes_the_current_ticket_and_calls_the_next(
     called,
     django_capture_on_commit_callbacks,
 ):
-    booking, first = called
+    _booking, first = called
     second = draw(floor.kiosk, demo)["ticket"]
     with recorded_events(django_capture_on_commit_callbacks) as seen:
         call_next(floor)
@@ -149,7 +149,7 @@ def test_moving_a_called_ticket(
     booking_status,
     extra,
 ):
-    booking, ticket = called
+    _booking, ticket = called
     with recorded_events(django_capture_on_commit_callbacks) as seen:
         assert act(floor, mutation, str(ticket.pk))["errors"] == []
 
