@@ -211,9 +211,9 @@ def test_transferring(
     _booking, ticket = called
     target = floor.counters[1]
     with recorded_events(django_capture_on_commit_callbacks) as seen:
-        follow_up = act(
-            floor, "transferTicket", str(ticket.pk), servicePoint=str(target.pk)
-        )["ticket"]
+        follow_up = act(floor, "transferTicket", str(ticket.pk), servicePoint=str(target.pk))[
+            "ticket"
+        ]
 
     assert seen.names() == ["booking.status_changed", "ticket.transferred", "queue.changed"]
     assert facts(seen.of("booking.status_changed")[0]) == {

@@ -94,9 +94,7 @@ def test_parallel_recalls_each_count(demo, floor, settings):
         ]
     )
 
-    assert [body["data"]["recallTicket"]["errors"] for _status, body in results] == [
-        []
-    ] * recalls
+    assert [body["data"]["recallTicket"]["errors"] for _status, body in results] == [[]] * recalls
     ticket = QueueTicket.objects.get(pk=ticket_id)
     assert (ticket.status, ticket.recall_count) == (QueueTicket.Status.CALLED, recalls)
     # Each recall counted under the lock, so each recorded its own number.
