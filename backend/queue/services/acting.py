@@ -18,6 +18,7 @@ from django.utils import timezone
 from backend.accounts.tokens import secret_matches
 from backend.bookings.services.lookup import parse_uuid
 from backend.bookings.services.status import set_booking_status
+from backend.catalog.models import Location
 from backend.core.actors import Actor
 from backend.core.errors import DomainError, ErrorCode
 from backend.core.events import record
@@ -165,3 +166,17 @@ def _changes(
     if spec.served_from_call:
         changes["serving_at"] = Coalesce("serving_at", "called_at")
     return changes
+
+
+def viewer_parties(actor: Actor, location_id: Any) -> frozenset[Party]:
+    """As whom the viewer of the staff console may act on the location's tickets."""
+    location = Location.objects.select_related("organization").filter(pk=location_id).first()
+    return staff_parties(actor, location) if location is not None else frozenset()
+
+
+def staff_parties(actor: Actor, location: Location) -> frozenset[Party]:
+    try:
+        check_staff(actor, location)
+    except PermissionDenied:
+        return frozenset()
+    return frozenset({Party.STAFF})

@@ -18,7 +18,7 @@ from backend.core.errors import DomainError, ErrorCode
 from backend.core.transactions import write_transaction
 
 from ..access import check_staff
-from ..events import publish_on_commit
+from ..events import TicketChange, publish_on_commit
 from ..models import QueueTicket, ServicePoint
 from ..policy import Waiting, in_call_order
 from ..state import local_today
@@ -100,7 +100,7 @@ def do_call_next(service_point_id: str, actor: Actor, now: datetime | None = Non
     services = list(point.services.values_list("pk", flat=True))
     with write_transaction():
         finished = _finish_current(point, actor, now)
-        changed = {str(t.pk): {"status": Status.DONE} for t in finished}
+        changed: dict[str, TicketChange] = {str(t.pk): {"status": Status.DONE} for t in finished}
         candidates = QueueTicket.objects.filter(
             location=point.location, day=day, status=Status.WAITING
         ).filter(Q(target_service_point__isnull=True) | Q(target_service_point=point))

@@ -28,7 +28,7 @@ from ..event_types import TicketCheckedIn, TicketDrawn
 from ..events import publish_on_commit
 from ..models import QueueTicket
 from ..numbering import next_number
-from ..state import local_today, queue_state
+from ..state import QueueState, local_today, queue_state
 
 # In a scanned link the code stands with its dash (K7M-4QX); without it, words like "manage"
 # would look like codes.
@@ -41,9 +41,9 @@ CODE_IN_TEXT = re.compile(
 class IssuedTicket:
     ticket: QueueTicket
     status_token: str  # for the holder's live status page; only its hash is stored
-    published: list = field(default_factory=list)  # the queue state sent after commit
+    published: list[QueueState] = field(default_factory=list)  # the state sent after commit
 
-    def state(self) -> dict:
+    def state(self) -> QueueState:
         return self.published[-1] if self.published else queue_state(self.ticket.location)
 
     @property

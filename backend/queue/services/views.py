@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.utils import timezone
 
@@ -17,7 +16,9 @@ from backend.core.errors import DomainError, ErrorCode
 from ..access import access_location_figures
 from ..models import QueueTicket, ServicePoint
 from ..policy import Waiting, in_call_order
-from ..state import local_today, queue_state
+from ..state import QueueState, local_today, queue_state
+from ..transitions import Party
+from .acting import staff_parties
 
 Status = QueueTicket.Status
 
@@ -29,6 +30,7 @@ class CounterQueueView:
     active: list[QueueTicket]
     parked: list[QueueTicket]
     service_points: list[ServicePoint]
+    parties: frozenset[Party]  # as whom the viewer may act on these tickets
     # Taken before the tickets are read: a client that gets states out of order (a live event
     # overtaking a refetch) keeps the newest by it.
     as_of: datetime
@@ -65,6 +67,7 @@ def access_counter_queue(actor: Actor, location_id: str) -> CounterQueueView:
         ),
         parked=[t for t in tickets if t.status == Status.PARKED],
         service_points=points,
+        parties=staff_parties(actor, location),
         as_of=now,
     )
 
@@ -72,7 +75,7 @@ def access_counter_queue(actor: Actor, location_id: str) -> CounterQueueView:
 @dataclass(frozen=True)
 class HeldTicket:
     ticket: QueueTicket  # the current ticket (after transfers)
-    state: dict[str, Any]
+    state: QueueState
 
 
 def current_ticket(ticket: QueueTicket) -> QueueTicket:
