@@ -15,7 +15,7 @@ import { applyAppearance, bindConnectionBanner, renderLanguageSwitch, errorMessa
 import { IdleGuard } from './staff-session.js';
 
 const ERRORS = 'errors { code message field }';
-const TICKET_FIELDS = 'id number status source service priority queuedAt dueAt calledAt servicePoint recallCount bookingCode name';
+const TICKET_FIELDS = 'id number status source service priority queuedAt dueAt calledAt servicePoint recallCount bookingCode name availableActions';
 const QUEUE_FIELDS = `location
   waiting { ${TICKET_FIELDS} }
   active { ${TICKET_FIELDS} }
@@ -58,16 +58,26 @@ const Q = {
   transfer: `mutation Transfer($input: TransferTicketInput!) { transferTicket(input: $input) { ticket { ${TICKET_FIELDS} } ${ERRORS} } }`,
 };
 
-/** What each action may act on (the current ticket's status), and its keyboard shortcut. */
+/**
+ * Each button's keyboard shortcut and the server's TicketAction it is (null: the counter's own
+ * call, always offered). Whether a ticket allows it is the server's word: the ticket's
+ * availableActions, from the queue's transition table.
+ */
 const ACTIONS = {
-  callNext: { key: 'N', allowed: null },
-  recall: { key: 'R', allowed: ['CALLED'] },
-  start: { key: 'S', allowed: ['CALLED'] },
-  finish: { key: 'F', allowed: ['CALLED', 'SERVING'] },
-  noShow: { key: 'X', allowed: ['CALLED'] },
-  transfer: { key: 'T', allowed: ['CALLED', 'SERVING'] },
-  park: { key: 'P', allowed: ['CALLED'] },
+  callNext: { key: 'N', action: null },
+  recall: { key: 'R', action: 'RECALL' },
+  start: { key: 'S', action: 'START' },
+  finish: { key: 'F', action: 'FINISH' },
+  noShow: { key: 'X', action: 'NO_SHOW' },
+  transfer: { key: 'T', action: 'TRANSFER' },
+  park: { key: 'P', action: 'PARK' },
 };
+
+/** Whether the server offers this button's action for the ticket. */
+function offered(name, ticket) {
+  const { action } = ACTIONS[name];
+  return action === null || Boolean(ticket?.availableActions?.includes(action));
+}
 const KEY_TO_ACTION = Object.fromEntries(Object.entries(ACTIONS).map(([name, a]) => [a.key, name]));
 const BOOKINGS_REFRESH_MS = 15000;
 
@@ -609,9 +619,7 @@ function renderCurrent() {
   }
   // aria-disabled, not disabled: a button that becomes unavailable keeps the keyboard focus
   for (const button of $$('button[data-action]', els.actions)) {
-    const action = ACTIONS[button.dataset.action];
-    const enabled = action.allowed === null || Boolean(ticket && action.allowed.includes(ticket.status));
-    button.setAttribute('aria-disabled', String(!enabled));
+    button.setAttribute('aria-disabled', String(!offered(button.dataset.action, ticket)));
   }
 }
 
@@ -679,7 +687,7 @@ function renderQueue() {
     (queue?.parked || []).map((ticket) =>
       ticketRow(ticket, {
         testid: 'parked-item',
-        extra: app.counter
+        extra: app.counter && ticket.availableActions.includes('RETURN')
           ? h('button', {
             type: 'button',
             class: 'btn row-action',
@@ -805,8 +813,7 @@ async function runAction(name) {
     return;
   }
   const ticket = currentTicket();
-  const action = ACTIONS[name];
-  if (action.allowed && !(ticket && action.allowed.includes(ticket.status))) {
+  if (!offered(name, ticket)) {
     showAlertKey(ticket ? 'staff.errors.notNow' : 'staff.errors.noCurrent');
     return;
   }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -14,10 +14,24 @@ from backend.catalog.models import Location
 from backend.core.events import record
 
 from .event_types import QueueChanged
-from .state import queue_state
+from .state import QueueState, queue_state
 
 logger = logging.getLogger(__name__)
 MESSAGE_TYPE = "queue.updated"
+
+
+class TicketChange(TypedDict):
+    status: str
+    next: NotRequired[str]  # a transfer: the ticket that continues it
+
+
+class QueueMessage(TypedDict):
+    """The Channels group message every subscriber of a location gets (ops/adr/0010)."""
+
+    type: str  # MESSAGE_TYPE
+    state: QueueState
+    changed: dict[str, TicketChange]  # by ticket id
+    recalled: str | None  # a number called again just now: boards repeat the gong
 
 
 def group_name(location_id) -> str:
@@ -26,9 +40,9 @@ def group_name(location_id) -> str:
 
 def publish_on_commit(
     location: Location,
-    changed: dict[str, dict[str, Any]] | None = None,
+    changed: dict[str, TicketChange] | None = None,
     recalled: str | None = None,
-    published: list[dict[str, Any]] | None = None,
+    published: list[QueueState] | None = None,
 ) -> None:
     """After commit, send the location's new state, which tickets changed (id -> status and,
     for transfers, the ticket that continues it), and a recalled ticket number if any. The
@@ -40,12 +54,9 @@ def publish_on_commit(
             state = queue_state(location)
             if published is not None:
                 published.append(state)
-            message = {
-                "type": MESSAGE_TYPE,
-                "state": state,
-                "changed": changed or {},
-                "recalled": recalled,
-            }
+            message = QueueMessage(
+                type=MESSAGE_TYPE, state=state, changed=changed or {}, recalled=recalled
+            )
             async_to_sync(get_channel_layer().group_send)(group_name(location.pk), message)
             record(QueueChanged, SYSTEM, location_id=location.pk)  # e.g. Web Push to ticket holders
         except Exception:  # the change is committed; a lost push is healed by refetching

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,47 @@ from .policy import Waiting, in_call_order, typical_minutes
 
 BOARD_SIZE = 10  # recently called tickets on the board
 RECENT_SERVICE_TIMES = 10
+
+
+class CalledEntry(TypedDict):
+    """A ticket on the board: called or being served."""
+
+    ticket: str
+    number: str
+    service: str
+    service_point: str  # its name, "" if none
+    called_at: str | None  # ISO time of the latest call
+    recalls: int
+    serving: bool
+
+
+class ServiceEntry(TypedDict):
+    prefix: str
+    typical_minutes: float  # median of recent service times, or the planned duration
+    open_points: int  # staffed counters that handle the service
+    waiting: list[str]  # ticket ids in call order
+
+
+class OpenEntry(TypedDict):
+    """An open ticket (waiting, called, serving or parked), for its holder's page."""
+
+    number: str
+    status: str
+    service: str
+    service_point: str
+    called_at: str | None
+
+
+class QueueState(TypedDict):
+    """The state every subscriber derives its view from (ops/adr/0010)."""
+
+    location: str
+    organization_kind: str  # municipality or practice: pages word the status chain by it
+    day: str  # ISO date, the location's local day
+    updated_at: str  # ISO time the state was taken
+    called: list[CalledEntry]  # newest call first, at most BOARD_SIZE
+    services: dict[str, ServiceEntry]  # by service id
+    open: dict[str, OpenEntry]  # by ticket id
 
 
 def local_today(location: Location, now: datetime | None = None):
@@ -44,7 +85,7 @@ OPEN_FIELDS = (
 )
 
 
-def queue_state(location: Location, now: datetime | None = None) -> dict[str, Any]:
+def queue_state(location: Location, now: datetime | None = None) -> QueueState:
     """Computed once per change (plain rows, no model instances): the open tickets of the
     day, the recent service times per service, and which counters are staffed."""
     now = now or timezone.now()
@@ -84,12 +125,12 @@ def queue_state(location: Location, now: datetime | None = None) -> dict[str, An
 
     handled = [{s.pk for s in p.services.all()} for p in points]  # empty set: everything
     services = {
-        str(service_id): {
-            "prefix": service.ticket_prefix,
-            "typical_minutes": typical_minutes(durations[service_id], service.duration_minutes),
-            "open_points": sum(1 for ids in handled if not ids or service_id in ids),
-            "waiting": by_service.get(service_id, []),
-        }
+        str(service_id): ServiceEntry(
+            prefix=service.ticket_prefix,
+            typical_minutes=typical_minutes(durations[service_id], service.duration_minutes),
+            open_points=sum(1 for ids in handled if not ids or service_id in ids),
+            waiting=by_service.get(service_id, []),
+        )
         for service_id, service in snapshot.services.items()
     }
     called = sorted(
@@ -101,43 +142,42 @@ def queue_state(location: Location, now: datetime | None = None) -> dict[str, An
         key=lambda t: t["called_at"] or now,
         reverse=True,
     )
-    return {
-        "location": str(location.pk),
-        # municipality or practice: the pages word the status chain by it
-        "organization_kind": location.organization.kind,
-        "day": day.isoformat(),
-        "updated_at": now.isoformat(),
-        "called": [
-            {
-                "ticket": str(t["id"]),
-                "number": _number(t),
-                "service": str(t["service_id"]),
-                "service_point": t["service_point__name"] or "",
-                "called_at": t["called_at"].isoformat() if t["called_at"] else None,
-                "recalls": t["recall_count"],
-                "serving": t["status"] == QueueTicket.Status.SERVING,
-            }
+    return QueueState(
+        location=str(location.pk),
+        organization_kind=location.organization.kind,
+        day=day.isoformat(),
+        updated_at=now.isoformat(),
+        called=[
+            CalledEntry(
+                ticket=str(t["id"]),
+                number=_number(t),
+                service=str(t["service_id"]),
+                service_point=t["service_point__name"] or "",
+                called_at=t["called_at"].isoformat() if t["called_at"] else None,
+                recalls=t["recall_count"],
+                serving=t["status"] == QueueTicket.Status.SERVING,
+            )
             for t in called[:BOARD_SIZE]
         ],
-        "services": services,
-        "open": {
-            str(t["id"]): {
-                "number": _number(t),
-                "status": t["status"],
-                "service": str(t["service_id"]),
-                "service_point": t["service_point__name"] or "",
-                "called_at": t["called_at"].isoformat() if t["called_at"] else None,
-            }
+        services=services,
+        open={
+            str(t["id"]): OpenEntry(
+                number=_number(t),
+                status=t["status"],
+                service=str(t["service_id"]),
+                service_point=t["service_point__name"] or "",
+                called_at=t["called_at"].isoformat() if t["called_at"] else None,
+            )
             for t in tickets
         },
-    }
+    )
 
 
 def _number(ticket: dict[str, Any]) -> str:
     return f"{ticket['prefix']}{ticket['number']:03d}"
 
 
-def position_of(state: dict[str, Any], ticket_id: str) -> tuple[int | None, int | None]:
+def position_of(state: QueueState, ticket_id: str) -> tuple[int | None, int | None]:
     """(position, estimated minutes) of a waiting ticket in a state dict, else (None, None)."""
     from .policy import estimated_wait_minutes
 

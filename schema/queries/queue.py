@@ -35,9 +35,9 @@ def counter_queue_of(info: Info, location: str) -> CounterQueue:
     view = access_counter_queue(actor_of(info), location)
     return CounterQueue(
         location=strawberry.ID(str(view.location.pk)),
-        waiting=[StaffTicket(_model=t) for t in view.waiting],
-        active=[StaffTicket(_model=t) for t in view.active],
-        parked=[StaffTicket(_model=t) for t in view.parked],
+        waiting=[StaffTicket(_model=t, _parties=view.parties) for t in view.waiting],
+        active=[StaffTicket(_model=t, _parties=view.parties) for t in view.active],
+        parked=[StaffTicket(_model=t, _parties=view.parties) for t in view.parked],
         service_points=[ServicePoint(_model=p) for p in view.service_points],
         organization_kind=OrganizationKind(view.location.organization.kind),
         as_of=view.as_of,

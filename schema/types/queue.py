@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime
 from enum import Enum
-from typing import Any
 
 import strawberry
+from strawberry.types import Info
 
 from backend.catalog.models import Organization as OrganizationModel
+from backend.queue.board import holder_view, waits_by_service
 from backend.queue.models import QueueTicket as TicketModel
 from backend.queue.models import ServicePoint as ServicePointModel
-from backend.queue.state import position_of
+from backend.queue.services.acting import viewer_parties
+from backend.queue.state import QueueState
+from backend.queue.transitions import Party, available_actions
+from backend.queue.transitions import TicketAction as Action
 
+from ..context import actor_of
 from ..enums import TicketSource, TicketStatusCode
 
 
@@ -60,10 +65,7 @@ class QueueBoard:
     updated_at: datetime.datetime = strawberry.field(description="When this state was taken.")
 
 
-def board_from_state(state: dict[str, Any], recalled: str | None = None) -> QueueBoard:
-    from backend.queue.policy import estimated_wait_minutes
-
-    busy = {c["service"] for c in state["called"]}
+def board_from_state(state: QueueState, recalled: str | None = None) -> QueueBoard:
     return QueueBoard(
         location=strawberry.ID(state["location"]),
         called=[
@@ -79,17 +81,12 @@ def board_from_state(state: dict[str, Any], recalled: str | None = None) -> Queu
         ],
         waiting=[
             WaitingCount(
-                service=strawberry.ID(service_id),
-                prefix=s["prefix"],
-                count=len(s["waiting"]),
-                # Nobody waiting and nobody of this service at a counter: no wait at all.
-                estimated_wait_minutes=estimated_wait_minutes(
-                    len(s["waiting"]) + 1, s["typical_minutes"], s["open_points"]
-                )
-                if s["waiting"] or service_id in busy
-                else 0,
+                service=strawberry.ID(w.service),
+                prefix=w.prefix,
+                count=w.count,
+                estimated_wait_minutes=w.estimated_wait_minutes,
             )
-            for service_id, s in sorted(state["services"].items(), key=lambda i: i[1]["prefix"])
+            for w in waits_by_service(state)
         ],
         recalled=recalled,
         updated_at=datetime.datetime.fromisoformat(state["updated_at"]),
@@ -118,28 +115,53 @@ class TicketStatus:
 
 
 def status_from_state(
-    state: dict[str, Any], ticket_id: str, number: str, final_status: str | None = None
+    state: QueueState, ticket_id: str, number: str, final_status: str | None = None
 ) -> TicketStatus:
-    """The holder's view from a queue state dict; `final_status` for tickets that left it."""
-    entry = state["open"].get(ticket_id)
-    position, minutes = position_of(state, ticket_id)
+    """The holder's view from a queue state; `final_status` for tickets that left it."""
+    view = holder_view(state, ticket_id, number, final_status)
     return TicketStatus(
-        ticket=strawberry.ID(ticket_id),
-        number=entry["number"] if entry else number,
-        status=TicketStatusCode(entry["status"] if entry else final_status or "done"),
-        position=position,
-        estimated_wait_minutes=minutes,
-        service_point=(entry or {}).get("service_point") or None,
-        called_at=_when((entry or {}).get("called_at")),
-        service=strawberry.ID(entry["service"]) if entry else None,
-        location=strawberry.ID(state["location"]),
-        organization_kind=OrganizationKind(state["organization_kind"]),
+        ticket=strawberry.ID(view.ticket),
+        number=view.number,
+        status=TicketStatusCode(view.status),
+        position=view.position,
+        estimated_wait_minutes=view.estimated_wait_minutes,
+        service_point=view.service_point,
+        called_at=_when(view.called_at),
+        service=strawberry.ID(view.service) if view.service else None,
+        location=strawberry.ID(view.location),
+        organization_kind=OrganizationKind(view.organization_kind),
     )
+
+
+@strawberry.enum(description="What may be done to one ticket (the counter's call picks its own).")
+class TicketAction(Enum):
+    RECALL = Action.RECALL.value
+    START = Action.START.value
+    FINISH = Action.FINISH.value
+    NO_SHOW = Action.NO_SHOW.value
+    PARK = Action.PARK.value
+    RETURN = Action.RETURN.value
+    TRANSFER = Action.TRANSFER.value
+    CANCEL = Action.CANCEL.value
+
+
+def _parties(info: Info, location_id) -> frozenset[Party]:
+    """The viewer's standing at a location, once per request however many tickets."""
+    request = info.context.request
+    cache = getattr(request, "_vorzimmer_queue_parties", None)
+    if cache is None:
+        cache = request._vorzimmer_queue_parties = {}
+    if location_id not in cache:
+        cache[location_id] = viewer_parties(actor_of(info), location_id)
+    return cache[location_id]
 
 
 @strawberry.type(description="A ticket in the staff console, with what the clerk needs.")
 class StaffTicket:
     _model: strawberry.Private[TicketModel]
+    # As whom the viewer acts, when the caller knows it (a subscription must: its field
+    # resolvers may not query the database).
+    _parties: strawberry.Private[frozenset[Party] | None] = None
 
     @strawberry.field(description="Ticket id.")
     def id(self) -> strawberry.ID:
@@ -198,6 +220,16 @@ class StaffTicket:
     @strawberry.field(description="The booking code, for checked-in bookings.")
     def booking_code(self) -> str | None:
         return self._model.booking.code if self._model.booking else None
+
+    @strawberry.field(
+        description="What the viewer may do to the ticket now (the queue's transition table): "
+        "the console's buttons."
+    )
+    def available_actions(self, info: Info) -> list[TicketAction]:
+        parties = self._parties
+        if parties is None:
+            parties = _parties(info, self._model.location_id)
+        return [TicketAction(a.value) for a in available_actions(self._model.status, parties)]
 
     @strawberry.field(description="The booked citizen's name (staff only).")
     def name(self) -> str | None:

@@ -13,10 +13,13 @@ from django.test import Client
 
 from backend.accounts.models import StaffMember
 from backend.accounts.staff import create_staff
+from backend.core.models import AuditLog
 from backend.queue.models import QueueTicket
 from tests.concurrency import fire
-from tests.documents import CALL_NEXT, DRAW, SIGN_IN
+from tests.documents import CALL_NEXT, DRAW, SIGN_IN, ticket_action
 from tests.queue.conftest import staff_client
+
+RECALL = ticket_action("recallTicket")
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 
@@ -69,3 +72,31 @@ def test_two_clerks_calling_at_the_same_moment_never_get_the_same_ticket(demo, f
     assert len(called) == len(set(called)) == 40  # every ticket called exactly once
     assert Counter(e["code"] for p in payloads for e in p["errors"]) == {"QUEUE_EMPTY": 10}
     assert get_user_model().objects.filter(username__in=["clerk", "clerk2"]).count() == 2
+
+
+def test_parallel_recalls_each_count(demo, floor, settings):
+    """The recall counter is incremented in the database under the ticket's row lock: N
+    clerks recalling at once give exactly N recalls, none lost to a read-modify-write."""
+    settings.QUEUE_MAX_RECALLS = 100
+    recalls = 20
+    floor.kiosk.data(
+        DRAW, {"input": {"service": str(demo.ausweis.pk), "location": str(demo.rathaus.pk)}}
+    )
+    point = floor.counters[0]
+    floor.clerk.data(SIGN_IN, {"input": {"servicePoint": str(point.pk)}})
+    called = floor.clerk.data(CALL_NEXT, {"input": {"servicePoint": str(point.pk)}})
+    ticket_id = called["callNextTicket"]["ticket"]["id"]
+
+    results = fire(
+        [
+            post({}, RECALL, {"input": {"ticket": ticket_id}}, floor.clerk.client.cookies)
+            for _ in range(recalls)
+        ]
+    )
+
+    assert [body["data"]["recallTicket"]["errors"] for _status, body in results] == [[]] * recalls
+    ticket = QueueTicket.objects.get(pk=ticket_id)
+    assert (ticket.status, ticket.recall_count) == (QueueTicket.Status.CALLED, recalls)
+    # Each recall counted under the lock, so each recorded its own number.
+    audited = AuditLog.objects.filter(action="ticket.recalled", object_id=ticket_id)
+    assert sorted(entry.data["recalls"] for entry in audited) == list(range(1, recalls + 1))

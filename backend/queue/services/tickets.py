@@ -10,23 +10,25 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from backend.accounts.actors import Actor
 from backend.accounts.tokens import hash_secret, new_secret
 from backend.availability.engine import plan_day
 from backend.bookings.calendars import location_calendar
 from backend.bookings.codes import normalize_code
-from backend.bookings.errors import BookingError, ErrorCode
 from backend.bookings.models import Booking
 from backend.bookings.services.lookup import get_location, get_offered_service
-from backend.bookings.services.transactions import write_transaction
+from backend.bookings.services.status import set_booking_status
 from backend.catalog.models import Location, Service
-from backend.core.audit import log_action
+from backend.core.actors import Actor
+from backend.core.errors import DomainError, ErrorCode
+from backend.core.events import record
+from backend.core.transactions import write_transaction
 
 from ..access import check_kiosk_or_staff, check_staff
+from ..event_types import TicketCheckedIn, TicketDrawn
 from ..events import publish_on_commit
 from ..models import QueueTicket
 from ..numbering import next_number
-from ..state import local_today, queue_state
+from ..state import QueueState, local_today, queue_state
 
 # In a scanned link the code stands with its dash (K7M-4QX); without it, words like "manage"
 # would look like codes.
@@ -39,9 +41,9 @@ CODE_IN_TEXT = re.compile(
 class IssuedTicket:
     ticket: QueueTicket
     status_token: str  # for the holder's live status page; only its hash is stored
-    published: list = field(default_factory=list)  # the queue state sent after commit
+    published: list[QueueState] = field(default_factory=list)  # the state sent after commit
 
-    def state(self) -> dict:
+    def state(self) -> QueueState:
         return self.published[-1] if self.published else queue_state(self.ticket.location)
 
     @property
@@ -59,7 +61,7 @@ def check_open_now(location: Location, now: datetime) -> None:
     plan = plan_day(day, location_calendar(location, day, day))
     early = timedelta(minutes=settings.QUEUE_OPENS_EARLY_MINUTES)
     if not any(start - early <= now < end for start, end in plan.open):
-        raise BookingError(
+        raise DomainError(
             ErrorCode.LOCATION_CLOSED,
             "The office is closed now; tickets are issued during opening hours.",
         )
@@ -109,15 +111,19 @@ def do_draw_ticket(
                 transferred_from__isnull=True,
             ).count()
             if drawn > service.daily_ticket_quota:
-                raise BookingError(
+                raise DomainError(
                     ErrorCode.QUOTA_REACHED, "No more tickets for this service today.", "service"
                 )
-        log_action(
-            "ticket.drawn",
+        record(
+            TicketDrawn,
             actor,
             issued.ticket,
-            location.organization_id,
+            organization_id=location.organization_id,
+            at=now,
+            location_id=location.pk,
+            service_id=service.pk,
             number=issued.ticket.display_number,
+            priority=priority,
         )
     return issued
 
@@ -141,10 +147,10 @@ def check_in_location(actor: Actor, location_id: str | None) -> Location:
             raise PermissionDenied("This device may not check bookings in here.")
         return device.location
     if location_id is None:
-        raise BookingError(ErrorCode.NOT_FOUND, "Name the location checking in.", "location")
+        raise DomainError(ErrorCode.NOT_FOUND, "Name the location checking in.", "location")
     try:
         location = get_location(location_id)
-    except BookingError:
+    except DomainError:
         location = None
     if location is None or not location.is_active:
         raise PermissionDenied("You may not work this location's queue.")
@@ -172,30 +178,31 @@ def do_check_in(
         else None
     )
     if booking is None:
-        raise BookingError(ErrorCode.NOT_FOUND, "No booking with this code.", "code")
+        raise DomainError(ErrorCode.NOT_FOUND, "No booking with this code.", "code")
     booking.location = location
     if booking.status == Booking.Status.CHECKED_IN:
-        raise BookingError(ErrorCode.ALREADY_CHECKED_IN, "You are already checked in.", "code")
+        raise DomainError(ErrorCode.ALREADY_CHECKED_IN, "You are already checked in.", "code")
     if booking.status != Booking.Status.CONFIRMED:
-        raise BookingError(
-            ErrorCode.BOOKING_NOT_ACTIVE, "This booking is no longer active.", "code"
-        )
+        raise DomainError(ErrorCode.BOOKING_NOT_ACTIVE, "This booking is no longer active.", "code")
     early = timedelta(minutes=settings.CHECK_IN_EARLY_MINUTES)
     late = timedelta(minutes=settings.CHECK_IN_LATE_MINUTES)
     if now < booking.starts_at - early:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.TOO_EARLY, "Check-in opens shortly before your appointment.", "code"
         )
     if now > booking.starts_at + late:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.TOO_LATE, "Your appointment time has passed; please draw a ticket.", "code"
         )
     with write_transaction():
-        updated = Booking.objects.filter(pk=booking.pk, status=Booking.Status.CONFIRMED).update(
-            status=Booking.Status.CHECKED_IN
-        )
-        if not updated:  # checked in at the same moment from elsewhere
-            raise BookingError(ErrorCode.ALREADY_CHECKED_IN, "You are already checked in.", "code")
+        if not set_booking_status(
+            booking.pk,
+            Booking.Status.CHECKED_IN,
+            actor,
+            now,
+            only_from=(Booking.Status.CONFIRMED,),
+        ):  # checked in at the same moment from elsewhere
+            raise DomainError(ErrorCode.ALREADY_CHECKED_IN, "You are already checked in.", "code")
         issued = _issue(
             location,
             booking.service,
@@ -204,11 +211,15 @@ def do_check_in(
             booking=booking,
             due_at=booking.starts_at,
         )
-        log_action(
-            "booking.checked_in",
+        record(
+            TicketCheckedIn,
             actor,
-            booking,
-            location.organization_id,
-            ticket=issued.ticket.display_number,
+            issued.ticket,
+            organization_id=location.organization_id,
+            at=now,
+            location_id=location.pk,
+            service_id=booking.service_id,
+            number=issued.ticket.display_number,
+            booking_id=booking.pk,
         )
     return issued

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.utils import timezone
 
-from backend.accounts.actors import Actor
 from backend.accounts.tokens import secret_matches
-from backend.bookings.errors import BookingError, ErrorCode
 from backend.bookings.services.lookup import parse_uuid
 from backend.catalog.models import Location
+from backend.core.actors import Actor
+from backend.core.errors import DomainError, ErrorCode
 
 from ..access import access_location_figures
 from ..models import QueueTicket, ServicePoint
 from ..policy import Waiting, in_call_order
-from ..state import local_today, queue_state
+from ..state import QueueState, local_today, queue_state
+from ..transitions import Party
+from .acting import staff_parties
 
 Status = QueueTicket.Status
 
@@ -29,6 +30,7 @@ class CounterQueueView:
     active: list[QueueTicket]
     parked: list[QueueTicket]
     service_points: list[ServicePoint]
+    parties: frozenset[Party]  # as whom the viewer may act on these tickets
     # Taken before the tickets are read: a client that gets states out of order (a live event
     # overtaking a refetch) keeps the newest by it.
     as_of: datetime
@@ -65,6 +67,7 @@ def access_counter_queue(actor: Actor, location_id: str) -> CounterQueueView:
         ),
         parked=[t for t in tickets if t.status == Status.PARKED],
         service_points=points,
+        parties=staff_parties(actor, location),
         as_of=now,
     )
 
@@ -72,7 +75,7 @@ def access_counter_queue(actor: Actor, location_id: str) -> CounterQueueView:
 @dataclass(frozen=True)
 class HeldTicket:
     ticket: QueueTicket  # the current ticket (after transfers)
-    state: dict[str, Any]
+    state: QueueState
 
 
 def current_ticket(ticket: QueueTicket) -> QueueTicket:
@@ -93,6 +96,6 @@ def access_held_ticket(ticket_id: str, token: str) -> HeldTicket:
         .first()
     )
     if ticket is None or not secret_matches(token or "", ticket.status_token_hash):
-        raise BookingError(ErrorCode.NOT_FOUND, "No ticket with this link.", "ticket")
+        raise DomainError(ErrorCode.NOT_FOUND, "No ticket with this link.", "ticket")
     ticket = current_ticket(ticket)
     return HeldTicket(ticket, queue_state(ticket.location))
