@@ -6,9 +6,9 @@ import datetime
 
 from strawberry.types import Info
 
-from backend.accounts.actors import Actor
-from backend.bookings.errors import BookingError, ErrorCode
 from backend.bookings.proof_of_work import ProofAttempt
+from backend.core.actors import Actor
+from backend.core.errors import DomainError, ErrorCode
 from backend.core.ratelimit import client_ip
 
 
@@ -24,7 +24,7 @@ def actor_of(info: Info) -> Actor:
 def aware(moment: datetime.datetime, field: str) -> datetime.datetime:
     """Times must carry their UTC offset: a bare wall-clock time is ambiguous across DST."""
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.INVALID_TIME,
             "Give the time with its UTC offset, e.g. 2026-03-02T09:00:00+01:00.",
             field,

@@ -12,8 +12,8 @@ import strawberry
 from django.core.exceptions import PermissionDenied
 from graphql import GraphQLError
 
-from backend.bookings.errors import BookingError, BookingErrors
-from backend.bookings.errors import ErrorCode as DomainErrorCode
+from backend.core.errors import DomainError, DomainErrors
+from backend.core.errors import ErrorCode as DomainErrorCode
 
 # Registers the domain enum itself as the GraphQL enum `ErrorCode`: one list of codes.
 strawberry.enum(
@@ -36,8 +36,8 @@ class UserError:
     )
 
 
-def user_errors(error: BookingError) -> list[UserError]:
-    errors = error.errors if isinstance(error, BookingErrors) else [error]
+def user_errors(error: DomainError) -> list[UserError]:
+    errors = error.errors if isinstance(error, DomainErrors) else [error]
     return [
         UserError(
             code=e.code,
@@ -56,7 +56,7 @@ class PublicError(GraphQLError):
         super().__init__(message, extensions={"code": code})
 
 
-def as_public_error(exc: BookingError) -> PublicError:
+def as_public_error(exc: DomainError) -> PublicError:
     error = PublicError(exc.message, str(exc.code))
     if (retry_after := getattr(exc, "retry_after", None)) is not None:
         error.extensions = {**(error.extensions or {}), "retryAfterSeconds": retry_after}

@@ -15,7 +15,7 @@ import strawberry
 from channels.db import database_sync_to_async
 from strawberry.types import Info
 
-from backend.bookings.services.lookup import get_location
+from backend.catalog.by_id import get_location
 from backend.queue.models import QueueTicket
 from backend.queue.services.views import access_held_ticket
 from backend.queue.state import queue_state

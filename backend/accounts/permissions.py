@@ -7,8 +7,8 @@ from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
 from backend.catalog.models import Location, Resource
+from backend.core.actors import Actor
 
-from .actors import Actor
 from .roles import booking_perm
 
 

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from guardian.shortcuts import get_objects_for_user
 
 from backend.catalog.models import Location, Organization, Resource
+from backend.core.actors import Actor
 from backend.core.csrf import csrf_rejected
 from backend.core.errors import DomainError, ErrorCode
 
-from .actors import Actor
 from .login_throttle import retry_after_seconds
 from .roles import booking_perm
 

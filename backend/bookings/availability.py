@@ -23,6 +23,7 @@ from backend.availability.engine import (
 )
 from backend.catalog.models import Location, Service
 from backend.catalog.snapshot import snapshot_of
+from backend.core.errors import DomainError, ErrorCode
 
 from .calendars import (
     location_calendar,
@@ -32,7 +33,6 @@ from .calendars import (
     service_rule,
     span_of,
 )
-from .errors import BookingError, ErrorCode
 from .policy import policy_for
 
 MAX_DAYS_PER_QUERY = 92
@@ -40,7 +40,7 @@ MAX_DAYS_PER_QUERY = 92
 
 def check_offered(service: Service, location: Location) -> None:
     if not location.is_active or service.pk not in snapshot_of(location).services:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.SERVICE_NOT_OFFERED,
             "This service is not offered at this location.",
             "service",
@@ -49,9 +49,9 @@ def check_offered(service: Service, location: Location) -> None:
 
 def check_day_range(first: date, last: date) -> None:
     if last < first:
-        raise BookingError(ErrorCode.INVALID_DATE_RANGE, "'to' is before 'from'.", "to")
+        raise DomainError(ErrorCode.INVALID_DATE_RANGE, "'to' is before 'from'.", "to")
     if (last - first).days + 1 > MAX_DAYS_PER_QUERY:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.RANGE_TOO_LARGE, f"Ask for at most {MAX_DAYS_PER_QUERY} days at once.", "to"
         )
 
@@ -142,7 +142,7 @@ def check_bookable_start(
     tz = location_zone(location)
     window = policy_for(service).window(now, tz)
     if not window.admits(start, tz):
-        raise BookingError(
+        raise DomainError(
             ErrorCode.OUTSIDE_BOOKING_WINDOW,
             "This time is too soon or too far ahead to book.",
             "start",
@@ -150,7 +150,7 @@ def check_bookable_start(
     day = start.astimezone(tz).date()
     plan = plan_day(day, location_calendar(location, day, day))
     if start not in set(candidate_starts(plan, service_rule(service))):
-        raise BookingError(
+        raise DomainError(
             ErrorCode.SLOT_UNAVAILABLE, "There is no appointment at this time.", "start"
         )
     return plan

@@ -29,13 +29,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from backend.accounts.actors import SYSTEM
 from backend.availability.engine import DayPlan, free_resources_at, resource_free_time
 from backend.catalog.models import Location, Resource, Service
+from backend.core.actors import SYSTEM
+from backend.core.errors import DomainError, ErrorCode
 from backend.core.events import record
 
 from .calendars import location_zone, resource_calendars, service_rule
-from .errors import BookingError, ErrorCode
 from .event_types import CapacityFreed
 from .models import Booking, Claim, Hold
 
@@ -82,7 +82,7 @@ def take(
 
     With `reclaim_freed` (only for a waitlist offer) a place of this very slot that is still
     cooling down is taken over first. Must run inside transaction.atomic(). Raises
-    BookingError(SLOT_TAKEN) when full.
+    DomainError(SLOT_TAKEN) when full.
     """
     rule = service_rule(service)
     busy_from, busy_until = rule.occupied(start)
@@ -167,7 +167,7 @@ def _take_seat(base: dict, capacity: int, now: datetime) -> None:
             return
         except IntegrityError:
             continue  # another transaction took that seat first: look again
-    raise BookingError(ErrorCode.SLOT_TAKEN, SLOT_TAKEN_MESSAGE, "start")
+    raise DomainError(ErrorCode.SLOT_TAKEN, SLOT_TAKEN_MESSAGE, "start")
 
 
 def _take_resources(
@@ -204,7 +204,7 @@ def _take_resources(
             except IntegrityError:
                 continue  # taken concurrently: the next qualified resource
         else:
-            raise BookingError(ErrorCode.SLOT_TAKEN, SLOT_TAKEN_MESSAGE, "start")
+            raise DomainError(ErrorCode.SLOT_TAKEN, SLOT_TAKEN_MESSAGE, "start")
     staff_id = assigned.get(Resource.Kind.STAFF)
     return Resource.objects.get(pk=staff_id) if staff_id else None
 

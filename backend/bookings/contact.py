@@ -14,7 +14,8 @@ import phonenumbers
 from django.conf import settings
 from email_validator import EmailNotValidError, validate_email
 
-from .errors import BookingError, BookingErrors, ErrorCode
+from backend.core.errors import DomainError, DomainErrors, ErrorCode
+
 from .models import Booking
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -41,13 +42,13 @@ def check_contact(
     channel: str | None,
     default_region: str = "DE",
 ) -> Contact:
-    errors: list[BookingError] = []
+    errors: list[DomainError] = []
     clean_name = " ".join((name or "").split())
     if not clean_name or len(clean_name) > MAX_NAME or not any(ch.isalpha() for ch in clean_name):
-        errors.append(BookingError(ErrorCode.INVALID_NAME, "Please enter your name.", "name"))
+        errors.append(DomainError(ErrorCode.INVALID_NAME, "Please enter your name.", "name"))
     elif not is_plain_name(clean_name):
         errors.append(
-            BookingError(
+            DomainError(
                 ErrorCode.INVALID_NAME,
                 "A name may contain letters, spaces and - ' . only.",
                 "name",
@@ -58,7 +59,7 @@ def check_contact(
     except EmailNotValidError:
         clean_email = ""
         errors.append(
-            BookingError(ErrorCode.INVALID_EMAIL, "Please enter a valid email address.", "email")
+            DomainError(ErrorCode.INVALID_EMAIL, "Please enter a valid email address.", "email")
         )
     clean_phone = ""
     if phone and phone.strip():
@@ -69,18 +70,18 @@ def check_contact(
             clean_phone = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         except phonenumbers.NumberParseException:
             errors.append(
-                BookingError(ErrorCode.INVALID_PHONE, "Please enter a valid phone number.", "phone")
+                DomainError(ErrorCode.INVALID_PHONE, "Please enter a valid phone number.", "phone")
             )
     clean_language = language or settings.LANGUAGE_CODE
     if clean_language not in LANGUAGES:
         errors.append(
-            BookingError(ErrorCode.INVALID_LANGUAGE, "This language is not offered.", "language")
+            DomainError(ErrorCode.INVALID_LANGUAGE, "This language is not offered.", "language")
         )
     clean_channel = channel or Booking.Channel.EMAIL
     if clean_channel == Booking.Channel.SMS and not settings.SMS_ENABLED:
         # Nothing would ever arrive (the SMS channel gives up while SMS_ENABLED is off).
         errors.append(
-            BookingError(
+            DomainError(
                 ErrorCode.CHANNEL_UNAVAILABLE,
                 "SMS notifications are not offered here; choose email.",
                 "channel",
@@ -88,20 +89,18 @@ def check_contact(
         )
     elif clean_channel == Booking.Channel.SMS and not phone:
         errors.append(
-            BookingError(
-                ErrorCode.PHONE_REQUIRED, "SMS notifications need a phone number.", "phone"
-            )
+            DomainError(ErrorCode.PHONE_REQUIRED, "SMS notifications need a phone number.", "phone")
         )
     elif clean_channel == Booking.Channel.SMS and clean_phone and not sms_allowed(clean_phone):
         errors.append(
-            BookingError(
+            DomainError(
                 ErrorCode.SMS_COUNTRY_NOT_ALLOWED,
                 "SMS cannot be sent to numbers of this country; choose email.",
                 "phone",
             )
         )
     if errors:
-        raise BookingErrors(errors)
+        raise DomainErrors(errors)
     return Contact(clean_name, clean_email, clean_phone, clean_language, clean_channel)
 
 

@@ -13,7 +13,8 @@ import json
 import re
 import secrets
 
-from .errors import BookingError, ErrorCode
+from backend.core.errors import DomainError, ErrorCode
+
 from .models import IdempotencyRecord
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
@@ -25,7 +26,7 @@ CLIENT_SESSION_SECONDS = 24 * 3600
 
 def check_key(key: str) -> str:
     if not KEY_PATTERN.match(key):
-        raise BookingError(
+        raise DomainError(
             ErrorCode.INVALID_IDEMPOTENCY_KEY,
             "Use 8 to 128 letters, digits or . _ : - (a UUID is ideal).",
             "idempotencyKey",

@@ -42,10 +42,9 @@ from altcha import (
 from django.conf import settings
 from django.utils import timezone
 
-from backend.accounts.actors import Actor
+from backend.core.actors import Actor
+from backend.core.errors import DomainError, ErrorCode
 from backend.core.ratelimit import count_in_window, first_time, peek_in_window
-
-from .errors import BookingError, ErrorCode
 
 ALGORITHM: Literal["SHA-256"] = "SHA-256"
 MAX_PAYLOAD_CHARS = 1000  # a real payload has about 300
@@ -130,7 +129,7 @@ def spend_proof(proof: ProofAttempt | None, purpose: Purpose, actor: Actor) -> N
     if not proof_required(actor) or proof is PAID_EARLIER:
         return
     if proof is None or not proof.payload:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.PROOF_REQUIRED,
             "Solve a proofOfWorkChallenge and send the solution as 'proof'.",
             "proof",
@@ -150,8 +149,8 @@ def _raise_window_seconds() -> int:
     return settings.POW_RAISE_WINDOW_MINUTES * 60
 
 
-def _invalid() -> BookingError:
-    return BookingError(
+def _invalid() -> DomainError:
+    return DomainError(
         ErrorCode.PROOF_INVALID,
         "The proof of work is wrong, expired or used already: solve a new challenge.",
         "proof",

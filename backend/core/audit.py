@@ -1,28 +1,12 @@
-"""The audit trail: a domain call with a dotted action name, never a signal."""
+"""The audit trail's retention. Entries are written by `record` (backend/core/events.py) for
+event types declared `audited`, never by a signal."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from .actors import Actor
 from .models import AuditLog
-
-
-def log_action(action: str, actor: Actor, obj: Any, organization_id=None, **data: Any) -> None:
-    """Record that `actor` did `action` to `obj`. `data` must hold no secrets or contact data.
-    Only the queue still writes entries this way; everything else records declared event
-    types (backend/core/events.py: `record`), which write the same rows."""
-    AuditLog.objects.create(
-        action=action,
-        actor=actor.user,
-        actor_kind=actor.kind,
-        organization_id=organization_id,
-        object_type=type(obj).__name__.lower(),
-        object_id=str(obj.pk),
-        data=data,
-    )
-
 
 FREE_TEXT_KEYS = ("reason",)  # typed by staff (a cancellation's reason): may name people
 CHUNK = 500

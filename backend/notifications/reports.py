@@ -12,11 +12,11 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from backend.accounts.actors import Actor
 from backend.availability.calendar import local_day_span
 from backend.bookings.availability import available_slots
 from backend.bookings.models import Booking, WaitlistEntry
 from backend.catalog.models import Location
+from backend.core.actors import Actor
 from backend.queue.access import access_location_figures
 
 from .channels.base import Message, Recipient

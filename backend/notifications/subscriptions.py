@@ -17,12 +17,12 @@ from typing import Any
 
 from django.conf import settings
 
-from backend.bookings.errors import BookingError, ErrorCode
 from backend.bookings.models import Booking, WaitlistEntry
-from backend.bookings.services.transactions import write_transaction
 from backend.core import netguard
 from backend.core.actors import Actor, ActorKind
+from backend.core.errors import DomainError, ErrorCode
 from backend.core.events import record
+from backend.core.transactions import write_transaction
 from backend.queue.models import QueueTicket
 
 from .event_types import PushSubscribed
@@ -41,7 +41,7 @@ KNOWN_PUSH_HOSTS = (
 
 
 def check_push_endpoint(endpoint: str) -> str:
-    invalid = BookingError(
+    invalid = DomainError(
         ErrorCode.INVALID_PUSH_ENDPOINT,
         "The push endpoint must be an https URL of a public push service.",
         "endpoint",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 
-from backend.accounts.actors import Actor
 from backend.accounts.permissions import bookings_scope
-from backend.bookings.services.lookup import get_location
+from backend.catalog.by_id import get_location
 from backend.catalog.models import Location
+from backend.core.actors import Actor
 
 
 def check_staff(actor: Actor, location: Location) -> None:

@@ -9,8 +9,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from backend.accounts.actors import SYSTEM
 from backend.catalog.models import Location
+from backend.core.actors import SYSTEM
 from backend.core.events import record
 
 from .event_types import QueueChanged

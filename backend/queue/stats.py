@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from backend.accounts.actors import Actor
 from backend.catalog.models import Location, Service
+from backend.core.actors import Actor
 
 from .access import access_location_figures
 from .models import QueueTicket

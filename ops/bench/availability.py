@@ -54,7 +54,7 @@ from backend.bookings.availability import (  # noqa: E402
     load_scope,
 )
 from backend.bookings.calendars import location_zone  # noqa: E402
-from backend.bookings.services.lookup import get_location, get_service  # noqa: E402
+from backend.catalog.by_id import get_location, get_service  # noqa: E402
 
 AVAILABLE_DAYS = """
 query Days($service: ID!, $location: ID!, $from: Date!, $to: Date!) {

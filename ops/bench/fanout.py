@@ -79,8 +79,8 @@ from websockets.typing import Origin, Subprotocol  # noqa: E402
 from backend.accounts.models import StaffMember  # noqa: E402
 from backend.accounts.staff import create_staff  # noqa: E402
 from backend.bookings.calendars import holidays_in  # noqa: E402
-from backend.bookings.errors import BookingError  # noqa: E402
 from backend.catalog.models import Location, OpeningHours, Organization, Service  # noqa: E402
+from backend.core.errors import DomainError  # noqa: E402
 from backend.queue.models import QueueTicket, ServicePoint  # noqa: E402
 from backend.queue.services.tickets import check_open_now  # noqa: E402
 from backend.queue.state import local_today  # noqa: E402
@@ -375,7 +375,7 @@ def open_for_an_hour(location: Location) -> bool:
     try:
         check_open_now(location, now)
         check_open_now(location, now + timedelta(hours=1))
-    except BookingError:
+    except DomainError:
         return False
     return local_today(location, now) == local_today(location, now + timedelta(hours=1))
 

@@ -86,7 +86,6 @@ def server_costs(count: int) -> dict[str, dict[str, float]]:
     """Issue, check (CPU only) and spend (check + counters), in milliseconds."""
     from proofs import solve
 
-    from backend.accounts.actors import Actor
     from backend.bookings.proof_of_work import (
         ProofAttempt,
         Purpose,
@@ -94,6 +93,7 @@ def server_costs(count: int) -> dict[str, dict[str, float]]:
         issue_challenge,
         spend_proof,
     )
+    from backend.core.actors import Actor
 
     issue_ms, check_ms, spend_ms = [], [], []
     citizen = Actor(None, "citizen")

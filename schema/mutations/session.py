@@ -6,11 +6,11 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from backend.accounts.actors import Actor, ActorKind
 from backend.accounts.devices import PinState, do_unlock_kiosk_settings, pin_state
 from backend.accounts.idle import extend_session, idle_timeout_seconds
 from backend.accounts.password_reset import do_request_password_reset, do_reset_password
 from backend.accounts.session import do_change_password, do_log_in, do_log_out
+from backend.core.actors import Actor, ActorKind
 from backend.core.ratelimit import client_ip, client_network, hit
 
 from ..args import described_input

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from backend.availability.engine import Slot as SlotData
 from backend.bookings import availability
-from backend.bookings.services.lookup import get_offered_service, get_service
+from backend.catalog.by_id import get_offered_service, get_service
 from backend.core.ratelimit import knock
 
 from ..args import LocalDate, LocationId, ServiceId

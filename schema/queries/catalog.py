@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 from strawberry_django.optimizer import optimize
 
-from backend.bookings.services.lookup import parse_uuid
 from backend.catalog import models
+from backend.catalog.by_id import parse_uuid
 from backend.catalog.lookup import matching_locations, the_only
 
 from ..args import LocationId, ServiceId

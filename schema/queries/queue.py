@@ -5,7 +5,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from backend.bookings.services.lookup import get_location
+from backend.catalog.by_id import get_location
 from backend.queue.services.views import access_counter_queue, access_held_ticket
 from backend.queue.state import queue_state
 from backend.queue.stats import access_queue_stats

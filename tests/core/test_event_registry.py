@@ -8,8 +8,8 @@ import uuid
 import pytest
 from django.db import transaction
 
-from backend.accounts.actors import SYSTEM
 from backend.bookings.event_types import BookingCancelled, BookingRescheduled
+from backend.core.actors import SYSTEM
 from backend.core.events import Ref, event_types, record, subscribe, unsubscribe
 from backend.core.models import AuditLog
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
-from backend.bookings.errors import ErrorCode
+from backend.core.errors import ErrorCode
 from backend.core.ratelimit import RateLimited, client_ip, client_network, hit
 
 pytestmark = pytest.mark.django_db

@@ -12,12 +12,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from backend.accounts.actors import Actor
 from backend.accounts.devices import new_pairing_code
 from backend.accounts.models import Device, StaffMember
 from backend.accounts.staff import create_staff
 from backend.accounts.tokens import hash_secret, new_secret
 from backend.catalog.models import Service
+from backend.core.actors import Actor
 from backend.queue.models import QueueTicket, ServicePoint
 from backend.queue.services.tickets import do_draw_ticket
 from backend.queue.state import local_today

@@ -92,7 +92,7 @@ def test_no_turkish_text_is_written_without_its_letters():
 def test_every_error_code_has_a_text_in_every_language(language):
     """Pages show `errors.<CODE>` for a payload error: a code without a text would show the
     generic fallback (or the key) to a citizen or clerk."""
-    from backend.bookings.errors import ErrorCode
+    from backend.core.errors import ErrorCode
 
     texts = catalog(language)
     assert [code.value for code in ErrorCode if f"errors.{code.value}" not in texts] == []

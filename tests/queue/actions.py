@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backend.accounts.actors import Actor
 from backend.bookings.services.booking import BookingRequest, do_book_appointment
+from backend.core.actors import Actor
 from tests.conftest import BERLIN
 from tests.documents import CALL_NEXT, DRAW, SIGN_IN, ticket_action
 from tests.proof_of_work import citizen_proof

@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backend.accounts.actors import Actor
 from backend.bookings.services.booking import BookingRequest, do_book_appointment
 from backend.catalog.models import Closure, Location, OpeningHours, Service
+from backend.core.actors import Actor
 from tests.conftest import at, working_day
 from tests.documents import AVAILABLE_DAYS, AVAILABLE_SLOTS, BOOK, CITIZEN, HOLD_SLOT
 from tests.proof_of_work import citizen_proof

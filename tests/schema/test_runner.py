@@ -27,8 +27,6 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 REFUSALS = {
     "DomainError",
     "DomainErrors",
-    "BookingError",
-    "BookingErrors",
     "RateLimited",
     "PermissionDenied",
 }

@@ -10,23 +10,23 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from backend.accounts.actors import Actor, ActorKind
 from backend.accounts.tokens import hash_secret
+from backend.catalog.by_id import get_offered_service, parse_uuid
+from backend.core.actors import Actor, ActorKind
+from backend.core.errors import DomainError, ErrorCode
 from backend.core.events import record
 from backend.core.ratelimit import hit
+from backend.core.transactions import write_transaction
 
 from .. import capacity, idempotency
 from ..availability import check_bookable_start
 from ..codes import new_code
 from ..contact import Contact, check_contact
-from ..errors import BookingError, ErrorCode
 from ..event_types import BookingCreated
 from ..models import Booking, Hold, IdempotencyRecord
 from ..proof_of_work import ProofAttempt, Purpose, spend_proof
 from ..tokens import manage_token, new_salt
 from .holds import hold_not_found, owns, serialize_on
-from .lookup import get_offered_service, parse_uuid
-from .transactions import write_transaction
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def do_book_appointment(
     spend_proof(proof, Purpose.BOOK_APPOINTMENT, actor)
     hold, service, location, start = _target(request)
     if not actor.may_act_in(service.organization_id):
-        raise BookingError(ErrorCode.NOT_FOUND, "No such service.", "service")
+        raise DomainError(ErrorCode.NOT_FOUND, "No such service.", "service")
     plan = check_bookable_start(service, location, start, now)
     booking_id, salt = uuid.uuid4(), new_salt()
     token = manage_token(booking_id, salt)
@@ -156,7 +156,7 @@ def _target(request: BookingRequest):
             raise hold_not_found()
         return hold, hold.service, hold.location, hold.starts_at
     if not (request.service_id and request.location_id and request.start):
-        raise BookingError(
+        raise DomainError(
             ErrorCode.SLOT_UNAVAILABLE,
             "Give a hold, or a service, a location and a start.",
             "start",
@@ -183,7 +183,7 @@ def _check_open_bookings(service, contact: Contact, now: datetime) -> None:
             continue
         serialize_on(f"open-bookings:{service.pk}:{value}")
         if open_bookings.filter(**{f"{kind}__iexact": value}).count() >= limit:
-            raise BookingError(
+            raise DomainError(
                 ErrorCode.TOO_MANY_BOOKINGS,
                 f"There are already {limit} open appointments for this service with this "
                 f"{'e-mail address' if kind == 'email' else 'phone number'}.",
@@ -215,7 +215,7 @@ def _insert_booking(
                 )
         except IntegrityError:
             continue  # the random code exists already: draw another
-    raise BookingError(ErrorCode.BUSY, "Could not issue a booking code. Please try again.")
+    raise DomainError(ErrorCode.BUSY, "Could not issue a booking code. Please try again.")
 
 
 def _record_key(booking: Booking, key_hash: str, fingerprint: str) -> None:
@@ -239,9 +239,9 @@ def _take_capacity(hold, booking, service, location, start, plan, now):
             return capacity.held_staff(booking)
         try:
             return capacity.take(service, location, start, plan, booking, now)
-        except BookingError as exc:
+        except DomainError as exc:
             if exc.code == ErrorCode.SLOT_TAKEN:
-                raise BookingError(
+                raise DomainError(
                     ErrorCode.HOLD_EXPIRED,
                     "Your reservation ran out and the time was taken meanwhile.",
                     "hold",
@@ -254,9 +254,9 @@ def _replay(earlier: IdempotencyRecord, fingerprint: str, actor: Actor) -> Booki
     """Only the caller that made the record finds it (the key is hashed with its scope);
     the permission is checked again all the same before anything of the booking is shown."""
     if not actor.may_act_in(earlier.organization_id):
-        raise BookingError(ErrorCode.NOT_FOUND, "No such service.", "service")
+        raise DomainError(ErrorCode.NOT_FOUND, "No such service.", "service")
     if earlier.fingerprint != fingerprint:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.IDEMPOTENCY_KEY_REUSED,
             "This idempotency key was used for a different booking.",
             "idempotencyKey",

@@ -33,18 +33,18 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from backend.accounts.actors import Actor
 from backend.accounts.tokens import hash_secret, new_secret, secret_matches
+from backend.catalog.by_id import get_offered_service, parse_uuid
+from backend.core.actors import Actor
+from backend.core.errors import DomainError, ErrorCode
 from backend.core.ratelimit import caller_keys, keyed_hash
+from backend.core.transactions import write_transaction
 
 from .. import capacity
 from ..availability import check_bookable_start
-from ..errors import BookingError, ErrorCode
 from ..models import Hold
 from ..policy import policy_for
 from ..proof_of_work import ProofAttempt, Purpose, spend_proof
-from .lookup import get_offered_service, parse_uuid
-from .transactions import write_transaction
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,8 @@ class HeldSlot:
 NOT_FOUND_MESSAGE = "This reservation no longer exists."
 
 
-def hold_not_found() -> BookingError:
-    return BookingError(ErrorCode.HOLD_NOT_FOUND, NOT_FOUND_MESSAGE, "hold")
+def hold_not_found() -> DomainError:
+    return DomainError(ErrorCode.HOLD_NOT_FOUND, NOT_FOUND_MESSAGE, "hold")
 
 
 def owns(hold: Hold, secret: str | None) -> bool:
@@ -112,7 +112,7 @@ def do_hold_slot(
     owner = owner or HoldOwner()
     service, location = get_offered_service(service_id, location_id)
     if not actor.may_act_in(service.organization_id):
-        raise BookingError(ErrorCode.NOT_FOUND, "No such service.", "service")
+        raise DomainError(ErrorCode.NOT_FOUND, "No such service.", "service")
     plan = check_bookable_start(service, location, start, now)
     secret = new_secret()
     with write_transaction():
@@ -141,7 +141,7 @@ def _check_live_holds(owner: HoldOwner, now: datetime) -> None:
             continue
         serialize_on(key)
         if live.filter(**{column: key}).count() >= owner.max_live:
-            raise BookingError(
+            raise DomainError(
                 ErrorCode.TOO_MANY_HOLDS,
                 f"You already hold {owner.max_live} times. Book or give one back first.",
                 "start",
@@ -190,19 +190,19 @@ def hold_limit(hold: Hold) -> datetime:
 def check_extendable(hold: Hold, now: datetime) -> datetime:
     """The new expiry of an extension now, or why there is none."""
     if hold.expires_at <= now:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.HOLD_EXPIRED, "This reservation has run out; choose a time again.", "hold"
         )
     until = min(now + policy_for(hold.service).hold_duration, hold_limit(hold))
     if until <= hold.expires_at:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.HOLD_EXTENSION_LIMIT,
             "This reservation cannot be extended any further.",
             "hold",
         )
     window = timedelta(seconds=settings.HOLD_EXTEND_WINDOW_SECONDS)
     if hold.expires_at - now > window:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.HOLD_EXTENSION_LIMIT,
             f"A reservation can be extended only in its last {window.seconds // 60} minutes.",
             "hold",
@@ -232,7 +232,7 @@ def do_extend_hold(
         # The hold's claims carry its expiry (capacity.py deletes expired ones before taking):
         # both move together, and only while the hold is still unexpired.
         if not capacity.extend_hold(hold, until, now):
-            raise BookingError(
+            raise DomainError(
                 ErrorCode.HOLD_EXPIRED, "This reservation has run out; choose a time again.", "hold"
             )
         hold.expires_at = until

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from backend.accounts.actors import Actor
+from backend.core.actors import Actor
+from backend.core.errors import DomainError, ErrorCode
 from backend.core.events import record
+from backend.core.transactions import write_transaction
 
 from ..contact import LANGUAGES
-from ..errors import BookingError, ErrorCode
 from ..event_types import BookingLanguageChanged
 from ..models import Booking
 from .manage import access_booking
-from .transactions import write_transaction
 
 
 def check_language(language: str) -> str:
     if language not in LANGUAGES:
-        raise BookingError(ErrorCode.INVALID_LANGUAGE, "This language is not offered.", "language")
+        raise DomainError(ErrorCode.INVALID_LANGUAGE, "This language is not offered.", "language")
     return language
 
 

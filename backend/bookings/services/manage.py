@@ -7,18 +7,18 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from backend.accounts.actors import Actor
 from backend.accounts.tokens import secret_matches
+from backend.core.actors import Actor
+from backend.core.errors import DomainError, ErrorCode
 from backend.core.events import record
+from backend.core.transactions import write_transaction
 
 from .. import capacity
 from ..availability import check_bookable_start
 from ..codes import normalize_code
-from ..errors import BookingError, ErrorCode
 from ..event_types import BookingCancelled, BookingRescheduled
 from ..models import Booking
 from ..policy import policy_for
-from .transactions import write_transaction
 
 NOT_FOUND_MESSAGE = "No booking with this code and link."
 
@@ -34,19 +34,17 @@ def access_booking(code: str, token: str, for_update: bool = False) -> Booking:
         bookings = bookings.select_for_update(of=("self",))
     booking = bookings.filter(code=normalized).first() if normalized else None
     if booking is None or not secret_matches(token or "", booking.manage_token_hash):
-        raise BookingError(ErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE, "code")
+        raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE, "code")
     return booking
 
 
 def check_changeable(booking: Booking, now: datetime) -> None:
     if booking.status != Booking.Status.CONFIRMED:
-        raise BookingError(
-            ErrorCode.BOOKING_NOT_ACTIVE, "This booking is no longer active.", "code"
-        )
+        raise DomainError(ErrorCode.BOOKING_NOT_ACTIVE, "This booking is no longer active.", "code")
     policy = policy_for(booking.service)
     if not policy.may_change(booking.starts_at, now):
         hours = int(policy.cancellation_deadline.total_seconds() // 3600)
-        raise BookingError(
+        raise DomainError(
             ErrorCode.DEADLINE_PASSED,
             f"Changes are possible until {hours} hours before the appointment.",
             "code",
@@ -81,7 +79,7 @@ def do_reschedule_booking(
         booking = access_booking(code, token, for_update=True)
         check_changeable(booking, now)
         if new_start == booking.starts_at:
-            raise BookingError(
+            raise DomainError(
                 ErrorCode.SAME_SLOT, "This is already your appointment time.", "newStart"
             )
         plan = check_bookable_start(booking.service, booking.location, new_start, now)

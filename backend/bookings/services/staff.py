@@ -9,16 +9,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from backend.accounts.actors import Actor
 from backend.accounts.permissions import bookings_scope
 from backend.availability.calendar import local_day_span
+from backend.catalog.by_id import get_location, parse_uuid
+from backend.core.actors import Actor
+from backend.core.errors import DomainError, ErrorCode
+from backend.core.transactions import write_transaction
 
 from ..calendars import location_zone
-from ..errors import BookingError, ErrorCode
 from ..models import Booking
-from .lookup import get_location, parse_uuid
 from .manage import cancel
-from .transactions import write_transaction
 
 MAX_PAGE = 100
 
@@ -45,7 +45,7 @@ def access_location_bookings(
     if scope is None:
         raise PermissionDenied("You may not see this location's bookings.")
     if offset < 0 or not 1 <= limit <= MAX_PAGE:
-        raise BookingError(
+        raise DomainError(
             ErrorCode.RANGE_TOO_LARGE, f"Use offset ≥ 0 and a limit from 1 to {MAX_PAGE}.", "limit"
         )
     start, end = local_day_span(day, location_zone(location))
@@ -72,12 +72,12 @@ def do_staff_cancel_booking(
             .first()
         )
         if booking is None:
-            raise BookingError(ErrorCode.NOT_FOUND, "No such booking.", "booking")
+            raise DomainError(ErrorCode.NOT_FOUND, "No such booking.", "booking")
         scope = bookings_scope(actor, booking.location, "change")
         if scope is None or not Booking.objects.filter(scope, pk=booking.pk).exists():
             raise PermissionDenied("You may not change this booking.")
         if not booking.is_active or booking.status == Booking.Status.COMPLETED:
-            raise BookingError(
+            raise DomainError(
                 ErrorCode.BOOKING_NOT_ACTIVE, "This booking is no longer active.", "booking"
             )
         return cancel(booking, actor, now, reason)

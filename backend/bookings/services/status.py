@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from uuid import UUID
 
-from backend.accounts.actors import Actor
+from backend.core.actors import Actor
 from backend.core.events import Ref, record
 
 from ..event_types import BookingStatusChanged

@@ -26,12 +26,14 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from backend.accounts.actors import SYSTEM, Actor
+from backend.catalog.by_id import get_location, get_service, parse_uuid
 from backend.catalog.models import Location, Organization
+from backend.core.actors import SYSTEM, Actor
 from backend.core.errors import DomainError, ErrorCode
 from backend.core.events import record
 from backend.core.links import waitlist_link
 from backend.core.ratelimit import hit
+from backend.core.transactions import write_transaction
 
 from ..contact import check_contact
 from ..event_types import WaitlistConfirmed, WaitlistExpired, WaitlistJoined, WaitlistLeft
@@ -40,8 +42,6 @@ from ..policy import policy_for
 from ..proof_of_work import ProofAttempt, Purpose, spend_proof
 from ..tokens import manage_token, new_salt
 from .holds import release_hold
-from .lookup import get_location, get_service, parse_uuid
-from .transactions import write_transaction
 
 Status = WaitlistEntry.Status
 ACTIVE = (Status.WAITING, Status.OFFERED)

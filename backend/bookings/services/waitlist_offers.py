@@ -17,17 +17,17 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from backend.accounts.actors import SYSTEM, Actor
 from backend.catalog.models import Location
+from backend.core.actors import SYSTEM, Actor
 from backend.core.errors import DomainError, ErrorCode
 from backend.core.events import record
+from backend.core.transactions import write_transaction
 
 from ..event_types import WaitlistBooked, WaitlistDeclined, WaitlistMissed, WaitlistOffered
 from ..models import Booking, WaitlistEntry
 from ..proof_of_work import PAID_EARLIER
 from .booking import BookingRequest, BookingResult, do_book_appointment
 from .holds import do_hold_slot, release_hold
-from .transactions import write_transaction
 from .waitlist import access_entry
 
 Status = WaitlistEntry.Status

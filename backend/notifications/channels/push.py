@@ -16,8 +16,8 @@ from django.conf import settings
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
-from backend.bookings.errors import BookingError
 from backend.core import netguard
+from backend.core.errors import DomainError
 
 from ..models import PushSubscription
 from ..subscriptions import check_push_endpoint
@@ -71,7 +71,7 @@ def _session_for(subscription: PushSubscription):
         )
     except netguard.UnresolvableHost:
         raise TransientError("push service unreachable (DNS)") from None
-    except (BookingError, netguard.BlockedDestination):
+    except (DomainError, netguard.BlockedDestination):
         subscription.delete()
         raise PermanentError("push endpoint not allowed") from None
     return netguard.pinned_session(destination)

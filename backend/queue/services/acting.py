@@ -16,8 +16,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.accounts.tokens import secret_matches
-from backend.bookings.services.lookup import parse_uuid
 from backend.bookings.services.status import set_booking_status
+from backend.catalog.by_id import parse_uuid
 from backend.catalog.models import Location
 from backend.core.actors import Actor
 from backend.core.errors import DomainError, ErrorCode

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from backend.bookings.services.lookup import get_offered_service, parse_uuid
+from backend.catalog.by_id import get_offered_service, parse_uuid
 from backend.catalog.models import Service
 from backend.core.actors import Actor
 from backend.core.errors import DomainError, ErrorCode

@@ -15,12 +15,13 @@ from backend.availability.engine import plan_day
 from backend.bookings.calendars import location_calendar
 from backend.bookings.codes import normalize_code
 from backend.bookings.models import Booking
-from backend.bookings.services.lookup import get_location, get_offered_service
 from backend.bookings.services.status import set_booking_status
+from backend.catalog.by_id import get_location, get_offered_service
 from backend.catalog.models import Location, Service
 from backend.core.actors import Actor
 from backend.core.errors import DomainError, ErrorCode
 from backend.core.events import record
+from backend.core.links import ticket_link
 from backend.core.transactions import write_transaction
 
 from ..access import check_kiosk_or_staff, check_staff
@@ -48,10 +49,9 @@ class IssuedTicket:
 
     @property
     def status_url(self) -> str:
-        """The holder's live status page, token in the fragment (never sent to a server),
-        on PUBLIC_BASE_URL like the links in e-mails: the kiosk may reach the server by an
-        internal name that a phone scanning the printed QR code cannot."""
-        return f"{settings.PUBLIC_BASE_URL}/t/{self.ticket.pk}#{self.status_token}"
+        """The holder's live status page on the public address: the kiosk may reach the
+        server by an internal name that a phone scanning the printed QR code cannot."""
+        return ticket_link(self.ticket.pk, self.status_token)
 
 
 def check_open_now(location: Location, now: datetime) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from backend.accounts.tokens import secret_matches
-from backend.bookings.services.lookup import parse_uuid
+from backend.catalog.by_id import parse_uuid
 from backend.catalog.models import Location
 from backend.core.actors import Actor
 from backend.core.errors import DomainError, ErrorCode

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from backend.catalog.models import Location, Service
-from backend.catalog.snapshot import snapshot_of
+from backend.core.errors import DomainError, ErrorCode
 
-from ..errors import BookingError, ErrorCode
+from .models import Location, Service
+from .snapshot import snapshot_of
 
 
 def parse_uuid(value: str, field: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except (ValueError, AttributeError, TypeError):
-        raise BookingError(ErrorCode.NOT_FOUND, f"No such {field}.", field) from None
+        raise DomainError(ErrorCode.NOT_FOUND, f"No such {field}.", field) from None
 
 
 def get_service(service_id: str) -> Service:
@@ -24,7 +24,7 @@ def get_service(service_id: str) -> Service:
         .first()
     )
     if service is None:
-        raise BookingError(ErrorCode.NOT_FOUND, "No such service.", "service")
+        raise DomainError(ErrorCode.NOT_FOUND, "No such service.", "service")
     return service
 
 
@@ -35,7 +35,7 @@ def get_location(location_id: str) -> Location:
         .first()
     )
     if location is None:
-        raise BookingError(ErrorCode.NOT_FOUND, "No such location.", "location")
+        raise DomainError(ErrorCode.NOT_FOUND, "No such location.", "location")
     return location
 
 
@@ -48,7 +48,7 @@ def get_offered_service(service_id: str, location_id: str) -> tuple[Service, Loc
     service = snapshot_of(location).services.get(service_pk) if location.is_active else None
     if service is None:
         get_service(service_id)  # NOT_FOUND when it does not exist at all
-        raise BookingError(
+        raise DomainError(
             ErrorCode.SERVICE_NOT_OFFERED,
             "This service is not offered at this location.",
             "service",
