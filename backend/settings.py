@@ -470,12 +470,14 @@ RATE_LIMIT_KEY_PREFIX = os.environ.get("RATE_LIMIT_KEY_PREFIX", "vorzimmer-rl")
 # Reverse proxies whose X-Forwarded-For is believed: TRUSTED_PROXIES (defined above).
 
 # --- Staff and device rate limits (same notation and RATE_LIMIT_<ACTION>_<DIM> overrides) ----
-# pairDevice per address and over all callers together ("all"), drawTicket per paired kiosk,
-# requestPasswordReset per address and per e-mail address.
+# pairDevice per address and over all callers together ("all"), drawTicket and checkIn per
+# paired kiosk (checkIn also bounds guessing booking codes there), requestPasswordReset per
+# address and per e-mail address.
 _STAFF_DEVICE_RATES = {
     "pairDevice.ip": "10/hour",
     "pairDevice.all": "60/hour",
     "drawTicket.device": "20/minute;400/hour",
+    "checkIn.device": "20/minute;300/hour",
     "requestPasswordReset.ip": "5/hour",
     "requestPasswordReset.email": "3/hour",
 }

@@ -7,6 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from backend.accounts.devices import do_pair_device
+from backend.core.actors import Actor
 from backend.core.qr import qr_svg
 from backend.core.ratelimit import client_ip, client_network, hit
 from backend.queue.models import QueueTicket as TicketModel
@@ -168,15 +169,22 @@ def _ticket_payload(ticket: TicketModel) -> TicketPayload:
 Input = described_input
 
 
+def _counted_per_kiosk(action: str, info: Info) -> Actor:
+    """The caller; a paired device's call counts against its own limit (staff are counted
+    by their session limits instead)."""
+    actor = actor_of(info)
+    if actor.device is not None:
+        hit(action, device=actor.device.pk)
+    return actor
+
+
 @strawberry.type
 class QueueMutation:
     @mutation(description="Draw a walk-in ticket (kiosk of the location, or staff).")
     def draw_ticket(
         self, info: Info, input: Annotated[DrawTicketInput, Input("What to draw.")]
     ) -> IssueTicketPayload:
-        actor = actor_of(info)
-        if actor.device is not None:  # a kiosk prints paper: bound it per device
-            hit("drawTicket", device=actor.device.pk)
+        actor = _counted_per_kiosk("drawTicket", info)  # a kiosk prints paper
         return _issued(do_draw_ticket(input.service, input.location, actor, input.priority))
 
     @mutation(
@@ -186,7 +194,8 @@ class QueueMutation:
     def check_in(
         self, info: Info, input: Annotated[CheckInInput, Input("The booking.")]
     ) -> IssueTicketPayload:
-        return _issued(do_check_in(input.code, actor_of(info), input.location))
+        actor = _counted_per_kiosk("checkIn", info)  # bounds guessing codes at a kiosk
+        return _issued(do_check_in(input.code, actor, input.location))
 
     @mutation(description="Sign in to a counter (and out of any other).")
     def sign_in_to_service_point(

@@ -184,3 +184,21 @@ def test_draw_ticket_is_limited_per_kiosk(demo, floor, settings):
     assert QueueTicket.objects.count() == 2
     # staff at the counter are not counted per device
     assert draw(floor.clerk, demo)["ticket"]["number"] == "A003"
+
+
+@pytest.mark.rate_limits
+def test_check_in_is_limited_per_kiosk_whatever_the_codes(demo, floor, office_hour, settings):
+    """Guessing booking codes at a kiosk (or with its stolen token) meets the kiosk's own limit
+    after a few tries; then even a real code waits, and nothing is checked in."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "checkIn.device": "2/minute"}
+    booking = book_at(demo, office_hour, 10, 15)
+    guesses = [floor.kiosk.data(CHECK_IN, {"i": {"code": c}}) for c in ("ZZZ-ZZZ", "ZZZ-ZZY")]
+    assert guesses == [NOT_FOUND] * 2
+    real = floor.kiosk.data(CHECK_IN, {"i": {"code": booking.code}})["checkIn"]
+    assert real["ticket"] is None
+    assert [e["code"] for e in real["errors"]] == ["RATE_LIMITED"]
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CONFIRMED
+    # staff at the counter are not counted per device
+    location = str(demo.rathaus.pk)
+    by_clerk = floor.clerk.data(CHECK_IN, {"i": {"code": booking.code, "location": location}})
+    assert by_clerk["checkIn"]["errors"] == []
