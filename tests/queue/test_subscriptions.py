@@ -29,7 +29,7 @@ async def connect(cookie: str | None = None) -> WebsocketCommunicator:
     ws = WebsocketCommunicator(
         application, "/graphql", headers=headers, subprotocols=["graphql-transport-ws"]
     )
-    connected, _ = await ws.connect()
+    connected, _ = await ws.connect(timeout=10)
     assert connected
     await ws.send_json_to({"type": "connection_init"})
     assert await ws.receive_json_from(timeout=5) == {"type": "connection_ack"}

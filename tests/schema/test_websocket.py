@@ -15,7 +15,7 @@ async def test_graphql_transport_ws_is_accepted_and_acknowledged():
     ws = WebsocketCommunicator(
         application, "/graphql", subprotocols=["graphql-transport-ws"], headers=ORIGIN
     )
-    connected, subprotocol = await ws.connect()
+    connected, subprotocol = await ws.connect(timeout=10)
     assert (connected, subprotocol) == (True, "graphql-transport-ws")
     await ws.send_json_to({"type": "connection_init"})
     assert await ws.receive_json_from(timeout=5) == {"type": "connection_ack"}
@@ -25,7 +25,7 @@ async def test_graphql_transport_ws_is_accepted_and_acknowledged():
 @pytest.mark.parametrize("protocols", [["graphql-ws"], []], ids=["legacy-graphql-ws", "none"])
 async def test_other_protocols_are_refused(protocols):
     ws = WebsocketCommunicator(application, "/graphql", subprotocols=protocols, headers=ORIGIN)
-    assert (await ws.connect())[0] is True  # the handshake completes, then:
+    assert (await ws.connect(timeout=10))[0] is True  # the handshake completes, then:
     assert await ws.receive_output(timeout=5) == {
         "type": "websocket.close",
         "code": 4406,
@@ -40,7 +40,7 @@ async def test_foreign_origins_are_refused():
         subprotocols=["graphql-transport-ws"],
         headers=[(b"host", b"127.0.0.1"), (b"origin", b"https://evil.example")],
     )
-    connected, _ = await ws.connect()
+    connected, _ = await ws.connect(timeout=10)
     assert connected is False
 
 
@@ -56,7 +56,7 @@ async def test_a_socket_is_one_access_line_when_it_ends_without_its_query_string
         subprotocols=["graphql-transport-ws"],
         headers=ORIGIN,
     )
-    assert (await ws.connect())[0] is True
+    assert (await ws.connect(timeout=10))[0] is True
     assert socket_lines(caplog) == []  # written when the socket ends, with its close code
     await ws.disconnect(code=1001)
     [line] = socket_lines(caplog)
@@ -67,7 +67,7 @@ async def test_a_socket_is_one_access_line_when_it_ends_without_its_query_string
 async def test_refused_sockets_are_logged_with_their_close_code_or_403(caplog):
     caplog.set_level("INFO", logger="backend.access")
     ws = WebsocketCommunicator(application, "/graphql", subprotocols=["graphql-ws"], headers=ORIGIN)
-    await ws.connect()
+    await ws.connect(timeout=10)
     await ws.receive_output(timeout=5)
     await ws.disconnect()
     foreign = WebsocketCommunicator(
@@ -76,7 +76,7 @@ async def test_refused_sockets_are_logged_with_their_close_code_or_403(caplog):
         subprotocols=["graphql-transport-ws"],
         headers=[(b"host", b"127.0.0.1"), (b"origin", b"https://evil.example")],
     )
-    assert (await foreign.connect())[0] is False
+    assert (await foreign.connect(timeout=10))[0] is False
     await foreign.disconnect()
     lines = socket_lines(caplog)
     assert [line.split(" after ")[0] for line in lines] == [

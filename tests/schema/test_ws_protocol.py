@@ -22,7 +22,9 @@ async def opened(init: bool = True) -> WebsocketCommunicator:
     ws = WebsocketCommunicator(
         application, "/graphql", subprotocols=["graphql-transport-ws"], headers=ORIGIN
     )
-    assert (await ws.connect())[0] is True
+    # Channels' default of 1 s for the handshake is too short on a loaded machine (it reads
+    # the session from the database): it flaked in CI with the accept already on its way.
+    assert (await ws.connect(timeout=10))[0] is True
     if init:
         await ws.send_json_to({"type": "connection_init"})
         assert await ws.receive_json_from(timeout=5) == {"type": "connection_ack"}
