@@ -46,17 +46,20 @@ def book(
 
 
 def booked(
-    service, location, start: dt.datetime | str, *, now: dt.datetime | None = None, **contact
+    service, location, start: dt.datetime | str, *, ahead: dt.timedelta | None = None, **contact
 ) -> Booking:
     """A citizen's booking made by the booking service (claims, caps and events as usual).
-    `now` books as if at that moment, e.g. days ahead of a slot that is today."""
+    With `ahead` it is made that long before its start: a slot later today, inside the
+    minimum notice, as if booked days ago."""
+    start = dt.datetime.fromisoformat(start) if isinstance(start, str) else start
     request = BookingRequest(
         **{**CITIZEN, **contact},
         service_id=str(service.pk),
         location_id=str(location.pk),
-        start=dt.datetime.fromisoformat(start) if isinstance(start, str) else start,
+        start=start,
     )
     actor = Actor(None, ActorKind.CITIZEN)
+    now = start - ahead if ahead else None
     return do_book_appointment(request, actor, now=now, proof=citizen_proof()).booking
 
 
