@@ -18,8 +18,9 @@ from tests.documents import BOOK, CITIZEN
 from tests.proof_of_work import citizen_proof
 
 
-def book_input(service, location, start: str, *, contact: dict = CITIZEN, **extra) -> dict:
-    """bookAppointment's input for `start` by `contact`; `extra` adds or overrides fields."""
+def book_input(service, location, start: str, /, *, contact: dict = CITIZEN, **extra) -> dict:
+    """bookAppointment's input for `start` by `contact`; `extra` adds or overrides fields
+    (any of them: service, location and start too, for tests of bad input)."""
     return {
         "input": {
             **contact,
@@ -32,7 +33,7 @@ def book_input(service, location, start: str, *, contact: dict = CITIZEN, **extr
 
 
 def book(
-    gql, service, location, start: str, *, ok: bool = True, contact: dict = CITIZEN, **extra
+    gql, service, location, start: str, /, *, ok: bool = True, contact: dict = CITIZEN, **extra
 ) -> dict:
     """bookAppointment through /graphql (`gql`: any GraphQLClient, e.g. a token's or another
     network's); returns the payload (booking, manageToken, replayed, errors). With `ok` (the
