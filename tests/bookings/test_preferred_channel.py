@@ -11,6 +11,7 @@ from tests.factories import book
 
 pytestmark = pytest.mark.django_db
 
+START = at(working_day(), 9)
 OPTIONS = """{ organization(slug: "musterhausen") { smsEnabled allowChannelChoice } }"""
 
 
@@ -28,7 +29,7 @@ def test_sms_is_refused_while_sms_is_off(gql, demo, settings):
         gql,
         demo.ausweis,
         demo.rathaus,
-        at(working_day(), 9),
+        START,
         ok=False,
         channel="SMS",
         phone="0151 23456789",
@@ -44,15 +45,15 @@ def test_sms_is_refused_while_sms_is_off(gql, demo, settings):
 
 def test_sms_without_a_phone_while_sms_is_off_is_about_the_channel(gql, demo, settings):
     settings.SMS_ENABLED = False
-    assert book(gql, demo.ausweis, demo.rathaus, at(working_day(), 9), ok=False, channel="SMS")[
-        "errors"
-    ] == [{"code": "CHANNEL_UNAVAILABLE", "field": "channel"}]
+    assert book(gql, demo.ausweis, demo.rathaus, START, ok=False, channel="SMS")["errors"] == [
+        {"code": "CHANNEL_UNAVAILABLE", "field": "channel"}
+    ]
 
 
 @pytest.mark.parametrize("channel", ["EMAIL", "NONE"])
 def test_other_channels_need_no_sms(gql, demo, settings, channel):
     settings.SMS_ENABLED = False
-    result = book(gql, demo.ausweis, demo.rathaus, at(working_day(), 9), ok=False, channel=channel)
+    result = book(gql, demo.ausweis, demo.rathaus, START, ok=False, channel=channel)
     assert result["errors"] == []
     assert result["booking"]["channel"] == channel
 
@@ -63,7 +64,7 @@ def test_sms_is_booked_while_sms_is_on(gql, demo, settings):
         gql,
         demo.ausweis,
         demo.rathaus,
-        at(working_day(), 9),
+        START,
         ok=False,
         channel="SMS",
         phone="0151 23456789",
