@@ -12,20 +12,10 @@ from backend.accounts.models import ApiToken, StaffMember
 from backend.accounts.staff import create_staff
 from backend.bookings.models import Booking
 from tests.conftest import GraphQLClient, at, bearer, working_day
-from tests.documents import BOOK, CITIZEN, LOCATION_BOOKINGS
+from tests.documents import BOOK, LOCATION_BOOKINGS
+from tests.factories import book, book_input
 
 pytestmark = pytest.mark.django_db
-
-
-def book_input(demo, hour):
-    return {
-        "input": {
-            **CITIZEN,
-            "service": str(demo.kfz.pk),
-            "location": str(demo.rathaus.pk),
-            "start": at(working_day(), hour),
-        }
-    }
 
 
 def test_a_token_is_stored_only_as_a_hash(demo):
@@ -37,7 +27,7 @@ def test_a_token_is_stored_only_as_a_hash(demo):
 
 def test_integrations_book_with_their_token_as_source_api(demo):
     _token, secret = issue_api_token(demo.org, "Bürgerportal")
-    result = bearer(secret).data(BOOK, book_input(demo, 9))["bookAppointment"]
+    result = book(bearer(secret), demo.kfz, demo.rathaus, at(working_day(), 9), ok=False)
     assert (result["errors"], result["booking"]["source"]) == ([], "API")
 
 
@@ -46,7 +36,7 @@ def test_integrations_book_with_their_token_as_source_api(demo):
 )
 def test_a_bad_token_is_401_and_changes_nothing(demo, header):
     response = GraphQLClient(Client(), {"HTTP_AUTHORIZATION": header}).post(
-        BOOK, book_input(demo, 10)
+        BOOK, book_input(demo.kfz, demo.rathaus, at(working_day(), 10))
     )
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == 'Bearer realm="vorzimmer"'
@@ -80,7 +70,9 @@ def test_session_users_must_send_the_csrf_token(demo):
     client.force_login(
         create_staff("clerk", "c@x.de", demo.rathaus, [], StaffMember.Role.COUNTER_STAFF)
     )
-    body = json.dumps({"query": BOOK, "variables": book_input(demo, 11)})
+    body = json.dumps(
+        {"query": BOOK, "variables": book_input(demo.kfz, demo.rathaus, at(working_day(), 11))}
+    )
 
     refused = client.post("/graphql", body, content_type="application/json")
     assert refused.status_code == 403
@@ -101,12 +93,14 @@ def test_session_users_must_send_the_csrf_token(demo):
 def test_anonymous_citizens_and_tokens_need_no_csrf_token(demo):
     """The embed sends no cookies at all; nothing ambient could be forged."""
     citizen = GraphQLClient(Client(enforce_csrf_checks=True), {})
-    assert citizen.data(BOOK, book_input(demo, 12))["bookAppointment"]["errors"] == []
+    assert book(citizen, demo.kfz, demo.rathaus, at(working_day(), 12), ok=False)["errors"] == []
     _token, secret = issue_api_token(demo.org, "Portal")
     integration = GraphQLClient(
         Client(enforce_csrf_checks=True), {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     )
-    assert integration.data(BOOK, book_input(demo, 13))["bookAppointment"]["errors"] == []
+    assert (
+        book(integration, demo.kfz, demo.rathaus, at(working_day(), 13), ok=False)["errors"] == []
+    )
 
 
 def test_a_token_cannot_hold_or_book_for_another_organization(demo):
@@ -122,7 +116,7 @@ def test_a_token_cannot_hold_or_book_for_another_organization(demo):
             }
         },
     )["holdSlot"]
-    booked = client.data(BOOK, book_input(demo, 9))["bookAppointment"]
+    booked = book(client, demo.kfz, demo.rathaus, at(working_day(), 9), ok=False)
     assert held == {"hold": None, "errors": [{"code": "NOT_FOUND"}]}
     assert booked["errors"] == [{"code": "NOT_FOUND", "field": "service"}]
     assert Booking.objects.count() == 0

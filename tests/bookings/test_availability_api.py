@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from backend.catalog.models import Absence, Closure, OpeningHours, Resource, ResourceBreak
 from tests.conftest import BERLIN, at, working_day
-from tests.documents import AVAILABLE_DAYS, AVAILABLE_SLOTS, BOOK, CITIZEN
+from tests.documents import AVAILABLE_DAYS, AVAILABLE_SLOTS
+from tests.factories import book
 
 pytestmark = pytest.mark.django_db
 
@@ -417,18 +418,10 @@ def test_a_staff_break_takes_exactly_its_capacity_every_week(gql, demo):
     assert remaining(gql, demo.ecg, demo.practice_site, tuesday) == ECG_MONDAY
 
 
-def book(gql, service, location, start: str) -> dict:
-    result = gql.data(BOOK, {"input": {**CITIZEN, **variables(service, location), "start": start}})[
-        "bookAppointment"
-    ]
-    assert result["errors"] == []
-    return result["booking"]
-
-
 def test_an_ecg_booking_takes_dr_sommer_from_overlapping_consultations(gql, demo):
     monday = quiet_monday()
 
-    booking = book(gql, demo.ecg, demo.practice_site, at(monday, 9))
+    booking = book(gql, demo.ecg, demo.practice_site, at(monday, 9))["booking"]
 
     assert booking["assignedStaff"] == {"name": "Dr. Anna Sommer"}
     # She is busy 09:00-09:30 (buffer included): Dr. Aydın alone is left for those quarters.
@@ -442,7 +435,7 @@ def test_an_ecg_booking_takes_dr_sommer_from_overlapping_consultations(gql, demo
 def test_a_consultation_booking_takes_dr_sommer_from_overlapping_ecgs(gql, demo):
     monday = quiet_monday()
 
-    booking = book(gql, demo.consult, demo.practice_site, at(monday, 14, 15))
+    booking = book(gql, demo.consult, demo.practice_site, at(monday, 14, 15))["booking"]
 
     assert booking["assignedStaff"] == {"name": "Dr. Anna Sommer"}  # the only one at 14:15
     assert remaining(gql, demo.ecg, demo.practice_site, monday) == without(ECG_MONDAY, "14:00")

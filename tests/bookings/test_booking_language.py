@@ -8,7 +8,7 @@ import pytest
 from backend.bookings.models import Booking
 from backend.core.models import AuditLog
 from tests.conftest import at, working_day
-from tests.documents import BOOK, CITIZEN
+from tests.factories import book
 
 pytestmark = pytest.mark.django_db
 
@@ -20,16 +20,7 @@ mutation SetLanguage($input: SetBookingLanguageInput!) {
 
 @pytest.fixture
 def booked(gql, demo) -> dict:
-    variables = {
-        "input": {
-            **CITIZEN,
-            "service": str(demo.ausweis.pk),
-            "location": str(demo.rathaus.pk),
-            "start": at(working_day(), 9, 0),
-            "language": "DE",
-        }
-    }
-    made = gql.data(BOOK, variables)["bookAppointment"]
+    made = book(gql, demo.ausweis, demo.rathaus, at(working_day(), 9), ok=False, language="DE")
     return {"code": made["booking"]["code"], "token": made["manageToken"]}
 
 

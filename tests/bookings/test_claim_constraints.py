@@ -7,26 +7,13 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
-from backend.bookings.models import Booking, Claim
+from backend.bookings.models import Claim
 from backend.catalog.models import Resource
+from tests.factories import booking_row
 
 pytestmark = pytest.mark.django_db
 
 T0 = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
-
-
-def booking(demo, service, minutes=30, code="AAA-AAA"):
-    return Booking.objects.create(
-        organization=demo.org,
-        location=demo.rathaus,
-        service=service,
-        starts_at=T0,
-        ends_at=T0 + dt.timedelta(minutes=minutes),
-        code=code,
-        manage_token_hash="x",
-        name="N",
-        email="n@example.com",
-    )
 
 
 def claim(owner, service, resource=None, seat=None, capacity=None, start=T0, minutes=30):
@@ -44,21 +31,21 @@ def claim(owner, service, resource=None, seat=None, capacity=None, start=T0, min
 
 
 def test_one_seat_cannot_be_taken_twice(demo):
-    owner = booking(demo, demo.ausweis)
+    owner = booking_row(demo.rathaus, demo.ausweis, T0)
     claim(owner, demo.ausweis, seat=0, capacity=2)
     with pytest.raises(IntegrityError), transaction.atomic():
         claim(owner, demo.ausweis, seat=0, capacity=2)
 
 
 def test_a_seat_beyond_capacity_is_refused(demo):
-    owner = booking(demo, demo.ausweis)
+    owner = booking_row(demo.rathaus, demo.ausweis, T0)
     with pytest.raises(IntegrityError), transaction.atomic():
         claim(owner, demo.ausweis, seat=2, capacity=2)
 
 
 def test_overlapping_claims_on_one_resource_are_refused(demo):
     clerk = Resource.objects.create(location=demo.rathaus, kind="staff", name="Clerk")
-    owner = booking(demo, demo.kfz)
+    owner = booking_row(demo.rathaus, demo.kfz, T0)
     claim(owner, demo.kfz, resource=clerk)
     with pytest.raises(IntegrityError), transaction.atomic():
         claim(owner, demo.ausweis, resource=clerk, start=T0 + dt.timedelta(minutes=29))
@@ -71,7 +58,7 @@ def test_overlapping_claims_on_one_resource_are_refused(demo):
 
 
 def test_a_claim_belongs_to_a_hold_or_a_booking_never_both_or_neither(demo):
-    owner = booking(demo, demo.kfz)
+    owner = booking_row(demo.rathaus, demo.kfz, T0)
     with pytest.raises(IntegrityError), transaction.atomic():
         Claim.objects.create(
             location=demo.rathaus,

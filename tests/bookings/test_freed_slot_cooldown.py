@@ -16,7 +16,8 @@ from backend.bookings.models import Booking, Claim, Hold, WaitlistEntry
 from tests.bookings.test_concurrency import booking_request, outcome
 from tests.concurrency import fire, post_graphql
 from tests.conftest import at, working_day
-from tests.documents import AVAILABLE_SLOTS, BOOK, CANCEL, HOLD_SLOT, RELEASE_HOLD, RESCHEDULE
+from tests.documents import AVAILABLE_SLOTS, CANCEL, HOLD_SLOT, RELEASE_HOLD, RESCHEDULE
+from tests.factories import book
 from tests.notifications.flows import CONFIRM_OFFER, join_waitlist
 
 MONDAY = working_day(weekday=1)
@@ -35,6 +36,10 @@ def free_times(gql, service, location, day=MONDAY) -> dict[str, int]:
     return {slot["localTime"]: slot["remaining"] for slot in slots}
 
 
+# Whoever books the freed slots here.
+BO = {"name": "Bo Bot", "email": "bo@example.com"}
+
+
 def slot_input(service, location, hour: int, minute: int = 0, **extra) -> dict:
     start = at(MONDAY, hour, minute)
     return {"service": str(service.pk), "location": str(location.pk), "start": start, **extra}
@@ -42,12 +47,6 @@ def slot_input(service, location, hour: int, minute: int = 0, **extra) -> dict:
 
 def hold(gql, service, location, hour: int, minute: int = 0) -> dict:
     return gql.data(HOLD_SLOT, {"input": slot_input(service, location, hour, minute)})["holdSlot"]
-
-
-def book(gql, service, location, hour: int, minute: int = 0, **extra) -> dict:
-    citizen = {"name": "Bo Bot", "email": "bo@example.com", **extra}
-    variables = {"input": slot_input(service, location, hour, minute, **citizen)}
-    return gql.data(BOOK, variables)["bookAppointment"]
 
 
 def cancel(gql, made: dict) -> dict:
@@ -64,7 +63,7 @@ TAKEN = [{"code": "SLOT_TAKEN", "field": "start"}]
 
 @pytest.mark.django_db
 def test_a_cancelled_slot_is_neither_visible_nor_holdable_nor_bookable_before_its_delay(gql, demo):
-    made = book(gql, demo.kfz, demo.rathaus, 9)
+    made = book(gql, demo.kfz, demo.rathaus, at(MONDAY, 9), ok=False, contact=BO)
     assert cancel(gql, made)["errors"] == []
 
     # The bot's instant rebook, hold, and look at the slots all find nothing.
@@ -74,7 +73,9 @@ def test_a_cancelled_slot_is_neither_visible_nor_holdable_nor_bookable_before_it
         "holdSecret": None,
         "errors": TAKEN,
     }
-    assert book(gql, demo.kfz, demo.rathaus, 9, email="buyer@example.com") == {
+    assert book(
+        gql, demo.kfz, demo.rathaus, at(MONDAY, 9), ok=False, contact=BO, email="buyer@example.com"
+    ) == {
         "booking": None,
         "manageToken": None,
         "replayed": False,
@@ -105,7 +106,7 @@ def test_the_delay_is_random_within_the_window(settings):
 @pytest.mark.django_db
 def test_with_the_cooldown_off_a_cancelled_slot_is_free_at_once(gql, demo, settings):
     settings.FREED_SLOT_COOLDOWN_MAX_SECONDS = 0
-    made = book(gql, demo.kfz, demo.rathaus, 9)
+    made = book(gql, demo.kfz, demo.rathaus, at(MONDAY, 9), ok=False, contact=BO)
     cancel(gql, made)
     assert free_times(gql, demo.kfz, demo.rathaus)["09:00"] == 1
     assert Claim.objects.count() == 0
@@ -113,7 +114,7 @@ def test_with_the_cooldown_off_a_cancelled_slot_is_free_at_once(gql, demo, setti
 
 @pytest.mark.django_db
 def test_the_old_slot_of_a_reschedule_cools_down(gql, demo):
-    made = book(gql, demo.kfz, demo.rathaus, 9)
+    made = book(gql, demo.kfz, demo.rathaus, at(MONDAY, 9), ok=False, contact=BO)
     variables = {
         "input": {
             "code": made["booking"]["code"],
@@ -154,7 +155,14 @@ def test_an_expired_hold_cools_down_even_before_the_purge_runs(gql, demo):
         assert hold(gql, demo.kfz, demo.rathaus, 9)["errors"] == TAKEN
         # Its owner cannot book from it either: the hold ran out.
         booked = book(
-            gql, demo.kfz, demo.rathaus, 9, hold=held["id"], holdSecret=made["holdSecret"]
+            gql,
+            demo.kfz,
+            demo.rathaus,
+            at(MONDAY, 9),
+            ok=False,
+            contact=BO,
+            hold=held["id"],
+            holdSecret=made["holdSecret"],
         )
         assert booked["errors"] == [{"code": "HOLD_EXPIRED", "field": "hold"}]
         assert "09:00" not in free_times(gql, demo.kfz, demo.rathaus)
@@ -177,16 +185,22 @@ def test_the_purge_keeps_an_expired_holds_place_cooling(gql, demo):
 
 @pytest.mark.django_db
 def test_a_resource_slot_cools_down_too(gql, demo):
-    made = book(gql, demo.ecg, demo.practice_site, 14)
+    made = book(gql, demo.ecg, demo.practice_site, at(MONDAY, 14), ok=False, contact=BO)
     assert made["errors"] == []
     assert "14:00" not in free_times(gql, demo.ecg, demo.practice_site)
     cancel(gql, made)
 
     assert "14:00" not in free_times(gql, demo.ecg, demo.practice_site)
-    assert book(gql, demo.ecg, demo.practice_site, 14)["errors"] == TAKEN
+    assert (
+        book(gql, demo.ecg, demo.practice_site, at(MONDAY, 14), ok=False, contact=BO)["errors"]
+        == TAKEN
+    )
     with later(MAX_S + 1):
         assert free_times(gql, demo.ecg, demo.practice_site)["14:00"] == 1
-        assert book(gql, demo.ecg, demo.practice_site, 14)["errors"] == []
+        assert (
+            book(gql, demo.ecg, demo.practice_site, at(MONDAY, 14), ok=False, contact=BO)["errors"]
+            == []
+        )
 
 
 @pytest.mark.django_db
@@ -198,7 +212,7 @@ def test_a_freed_slot_is_offered_to_the_waitlist_first(
         "pool": (demo.kfz, demo.rathaus, 9),
         "resources": (demo.ecg, demo.practice_site, 14),
     }[kind]
-    made = book(gql, service, location, hour)
+    made = book(gql, service, location, at(MONDAY, hour), ok=False, contact=BO)
     joined = join_waitlist(gql, demo, MONDAY, MONDAY, service=service, location=str(location.pk))
     assert joined["entry"]["status"] == "waiting"
 

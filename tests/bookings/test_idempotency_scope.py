@@ -12,6 +12,7 @@ from backend.accounts.api_tokens import issue_api_token
 from backend.bookings.models import Booking, IdempotencyRecord
 from tests.conftest import GraphQLClient, at, bearer, working_day
 from tests.documents import BOOK, CITIZEN, HOLD_SLOT
+from tests.factories import book_input
 
 pytestmark = pytest.mark.django_db
 
@@ -19,16 +20,8 @@ KEY = "order-4711-abcd"  # a guessable key, as integrations often use
 
 
 def first_request(demo) -> dict:
-    start = at(working_day(), 9, 15)
-    return {
-        "input": {
-            **CITIZEN,
-            "service": str(demo.ausweis.pk),  # capacity 2: room for a second booking
-            "location": str(demo.rathaus.pk),
-            "start": start,
-            "idempotencyKey": KEY,
-        }
-    }
+    # The identity card service has capacity 2: room for a second booking.
+    return book_input(demo.ausweis, demo.rathaus, at(working_day(), 9, 15), idempotencyKey=KEY)
 
 
 def book(client: GraphQLClient, request: dict) -> dict:

@@ -7,24 +7,12 @@ import pytest
 
 from backend.bookings.models import Booking, Claim
 from tests.conftest import at, working_day
-from tests.documents import BOOK, CITIZEN
+from tests.factories import book
 
 pytestmark = pytest.mark.django_db
 
+START = at(working_day(), 9)
 OPTIONS = """{ organization(slug: "musterhausen") { smsEnabled allowChannelChoice } }"""
-
-
-def book(gql, demo, **extra) -> dict:
-    variables = {
-        "input": {
-            **CITIZEN,
-            "service": str(demo.ausweis.pk),
-            "location": str(demo.rathaus.pk),
-            "start": at(working_day(), 9, 0),
-            **extra,
-        }
-    }
-    return gql.data(BOOK, variables)["bookAppointment"]
 
 
 @pytest.mark.parametrize(
@@ -37,7 +25,15 @@ def test_the_organization_says_what_the_form_may_offer(gql, demo, settings, sms,
 
 def test_sms_is_refused_while_sms_is_off(gql, demo, settings):
     settings.SMS_ENABLED = False
-    result = book(gql, demo, channel="SMS", phone="0151 23456789")
+    result = book(
+        gql,
+        demo.ausweis,
+        demo.rathaus,
+        START,
+        ok=False,
+        channel="SMS",
+        phone="0151 23456789",
+    )
     assert result == {
         "booking": None,
         "manageToken": None,
@@ -49,7 +45,7 @@ def test_sms_is_refused_while_sms_is_off(gql, demo, settings):
 
 def test_sms_without_a_phone_while_sms_is_off_is_about_the_channel(gql, demo, settings):
     settings.SMS_ENABLED = False
-    assert book(gql, demo, channel="SMS")["errors"] == [
+    assert book(gql, demo.ausweis, demo.rathaus, START, ok=False, channel="SMS")["errors"] == [
         {"code": "CHANNEL_UNAVAILABLE", "field": "channel"}
     ]
 
@@ -57,13 +53,21 @@ def test_sms_without_a_phone_while_sms_is_off_is_about_the_channel(gql, demo, se
 @pytest.mark.parametrize("channel", ["EMAIL", "NONE"])
 def test_other_channels_need_no_sms(gql, demo, settings, channel):
     settings.SMS_ENABLED = False
-    result = book(gql, demo, channel=channel)
+    result = book(gql, demo.ausweis, demo.rathaus, START, ok=False, channel=channel)
     assert result["errors"] == []
     assert result["booking"]["channel"] == channel
 
 
 def test_sms_is_booked_while_sms_is_on(gql, demo, settings):
     settings.SMS_ENABLED = True
-    result = book(gql, demo, channel="SMS", phone="0151 23456789")
+    result = book(
+        gql,
+        demo.ausweis,
+        demo.rathaus,
+        START,
+        ok=False,
+        channel="SMS",
+        phone="0151 23456789",
+    )
     assert result["errors"] == []
     assert (result["booking"]["channel"], result["booking"]["phone"]) == ("SMS", "+4915123456789")

@@ -24,6 +24,7 @@ from backend.core.tasks import purge_rate_limit_counters
 from tests.concurrency import fire
 from tests.conftest import GraphQLClient, at, working_day
 from tests.documents import BOOK, CITIZEN, HOLD_SLOT
+from tests.factories import book
 from tests.notifications.flows import JOIN_WAITLIST
 from tests.proof_of_work import fetch_challenge, solve
 
@@ -51,11 +52,6 @@ def hold_input(demo, hour: int, **extra) -> dict:
 
 def hold(client: GraphQLClient, demo, hour: int, **extra) -> dict:
     return client.data(HOLD_SLOT, {"input": hold_input(demo, hour, **extra)})["holdSlot"]
-
-
-def book(client: GraphQLClient, demo, hour: int, **extra) -> dict:
-    variables = {"input": {**CITIZEN, **hold_input(demo, hour), **extra}}
-    return client.data(BOOK, variables)["bookAppointment"]
 
 
 def join(client: GraphQLClient, demo, **extra) -> dict:
@@ -90,7 +86,9 @@ def test_without_a_proof_nothing_is_held_booked_or_joined(demo):
     client = citizen()
 
     assert error_codes(hold(client, demo, 9)) == [("PROOF_REQUIRED", "proof")]
-    assert error_codes(book(client, demo, 10)) == [("PROOF_REQUIRED", "proof")]
+    assert error_codes(book(client, demo.kfz, demo.rathaus, at(working_day(), 10), ok=False)) == [
+        ("PROOF_REQUIRED", "proof")
+    ]
     assert error_codes(join(client, demo)) == [("PROOF_REQUIRED", "proof")]
     assert (Hold.objects.count(), Booking.objects.count(), WaitlistEntry.objects.count()) == (
         0,
@@ -103,7 +101,14 @@ def test_with_a_solved_proof_the_citizen_holds_books_and_joins(demo):
     client = citizen()
 
     held = hold(client, demo, 9, proof=proof(client, "HOLD_SLOT"))
-    booked = book(client, demo, 10, proof=proof(client, "BOOK_APPOINTMENT"))
+    booked = book(
+        client,
+        demo.kfz,
+        demo.rathaus,
+        at(working_day(), 10),
+        ok=False,
+        proof=proof(client, "BOOK_APPOINTMENT"),
+    )
     joined = join(client, demo, proof=proof(client, "JOIN_WAITLIST"))
 
     assert (held["errors"], booked["errors"], joined["errors"]) == ([], [], [])

@@ -9,7 +9,8 @@ from django.db import connection
 from backend.bookings.models import Booking, Claim, Hold, WaitlistEntry
 from tests.conftest import at, working_day
 from tests.documents import BOOK, CANCEL
-from tests.notifications.flows import CONFIRM_OFFER, book, join_waitlist
+from tests.factories import book
+from tests.notifications.flows import AYSE, CONFIRM_OFFER, join_waitlist
 
 pytestmark = pytest.mark.django_db
 DAY = working_day()
@@ -26,7 +27,7 @@ def offered(gql, demo, committed) -> dict:
     """The vehicle registration at 09:00 (capacity 1) was booked and is cancelled: Erste,
     waiting for that day, is offered it (held for her)."""
     with committed():
-        made = book(gql, demo, DAY, 9, service=demo.kfz, email="bea@example.com")
+        made = book(gql, demo.kfz, demo.rathaus, at(DAY, 9), contact=AYSE, email="bea@example.com")
     joined = join_waitlist(gql, demo, DAY, DAY, email="erste@example.com")
     with committed():
         cancel = {"input": {"code": made["booking"]["code"], "token": made["manageToken"]}}

@@ -8,9 +8,10 @@ import re
 import pytest
 
 from backend.core.mail import mask_address
-from tests.conftest import working_day
+from tests.conftest import at, working_day
 from tests.core.test_transport_security import settings_for
-from tests.notifications.flows import book
+from tests.factories import book
+from tests.notifications.flows import AYSE
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,14 @@ def test_a_booking_confirmation_prints_nothing_to_act_on(
     settings.EMAIL_BACKEND = "backend.core.mail.RedactingConsoleBackend"
     capsys.readouterr()
     with django_capture_on_commit_callbacks(execute=True):
-        made = book(gql, demo, working_day(), 9, 30, name="Canary Kanarienvogel")
+        made = book(
+            gql,
+            demo.ausweis,
+            demo.rathaus,
+            at(working_day(), 9, 30),
+            contact=AYSE,
+            name="Canary Kanarienvogel",
+        )
     printed = capsys.readouterr().out
     lines = printed.splitlines()
     assert len(lines) == 1, printed

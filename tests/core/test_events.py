@@ -15,8 +15,9 @@ from backend.core.events import as_json
 from backend.core.models import AuditLog
 from backend.notifications import tasks
 from tests.conftest import at, working_day
-from tests.documents import BOOK, CANCEL, CITIZEN, HOLD_SLOT, RELEASE_HOLD, RESCHEDULE
+from tests.documents import CANCEL, HOLD_SLOT, RELEASE_HOLD, RESCHEDULE
 from tests.events import recorded_events
+from tests.factories import book
 from tests.notifications.flows import (
     CONFIRM_EMAIL,
     CONFIRM_OFFER,
@@ -41,23 +42,8 @@ def record(django_capture_on_commit_callbacks):
     return lambda: recorded_events(django_capture_on_commit_callbacks)
 
 
-def book(gql, demo, hour: int, minute: int = 0, service=None, **extra) -> dict:
-    variables = {
-        "input": {
-            **CITIZEN,
-            "service": str((service or demo.kfz).pk),
-            "location": str(demo.rathaus.pk),
-            "start": at(DAY, hour, minute),
-            **extra,
-        }
-    }
-    made = gql.data(BOOK, variables)["bookAppointment"]
-    assert made["errors"] == [], made["errors"]
-    return {"code": made["booking"]["code"], "token": made["manageToken"], "id": made["booking"]}
-
-
 def manage(made: dict) -> dict:
-    return {"input": {"code": made["code"], "token": made["token"]}}
+    return {"input": {"code": made["booking"]["code"], "token": made["manageToken"]}}
 
 
 def ok(payload: dict) -> dict:
@@ -76,8 +62,8 @@ def facts(event) -> dict:
 
 def test_booking_use_cases(gql, demo, record, no_cooldown):
     with record() as seen:
-        made = book(gql, demo, 9)
-    booking = Booking.objects.get(code=made["code"])
+        made = book(gql, demo.kfz, demo.rathaus, at(DAY, 9))
+    booking = Booking.objects.get(code=made["booking"]["code"])
     assert seen.names() == ["booking.created"]
     assert (seen[0].subject_type, seen[0].subject_id) == ("booking", booking.pk)
     assert (seen[0].organization_id, seen[0].actor_kind) == (demo.org.pk, "citizen")
@@ -155,7 +141,7 @@ def confirm_email(gql, joined: dict) -> None:
 
 def test_waitlist_use_cases(gql, demo, record, settings):
     settings.WAITLIST_OFFER_MINUTES = 30
-    nine = book(gql, demo, 9, email="bea@example.com")
+    nine = book(gql, demo.kfz, demo.rathaus, at(DAY, 9), email="bea@example.com")
 
     with record() as seen:
         erste = join(gql, demo, "erste@example.com")
@@ -204,7 +190,7 @@ def test_waitlist_use_cases(gql, demo, record, settings):
 
 
 def test_confirming_an_offer_and_leaving(gql, demo, record):
-    nine = book(gql, demo, 9, email="bea@example.com")
+    nine = book(gql, demo.kfz, demo.rathaus, at(DAY, 9), email="bea@example.com")
     erste = join(gql, demo, "erste@example.com")
     confirm_email(gql, erste)
     with record():
@@ -236,9 +222,15 @@ def test_unconfirmed_entries_expire(gql, demo, record, settings):
 def test_subscribing_a_browser(gql, demo, record, settings):
     settings.PUSH_ALLOW_INSECURE_ENDPOINTS = True
     settings.PUSH_ALLOWED_HOSTS = ["127.0.0.1"]
-    made = book(gql, demo, 9)
+    made = book(gql, demo.kfz, demo.rathaus, at(DAY, 9))
     browser = {"endpoint": "http://127.0.0.1:9/push/phone", "p256dh": "key", "auth": "auth"}
-    variables = {"input": {**browser, "bookingCode": made["code"], "bookingToken": made["token"]}}
+    variables = {
+        "input": {
+            **browser,
+            "bookingCode": made["booking"]["code"],
+            "bookingToken": made["manageToken"],
+        }
+    }
     with record() as seen:
         assert ok(gql.data(SUBSCRIBE_PUSH, variables)["subscribePush"])["subscribed"]
     assert seen.names() == ["push.subscribed"]

@@ -7,8 +7,6 @@ import re
 
 from backend.bookings.models import WaitlistEntry
 from backend.bookings.services.waitlist import confirmation_token
-from tests.conftest import at
-from tests.documents import BOOK
 
 SUBSCRIBE_PUSH = """
 mutation Subscribe($input: PushSubscriptionInput!) {
@@ -48,6 +46,10 @@ query Stats($location: ID!, $date: Date!) {
   }
 }"""
 
+# The citizen of the notification tests: messages name her and go to her address, and the
+# tests check that neither leaks where it must not.
+AYSE = {"name": "Ayşe Yılmaz", "email": "ayse@example.com"}
+
 WEEKDAYS = ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
 MONTHS = [
     "Januar",
@@ -77,23 +79,6 @@ AP_MONTHS += ["Nov.", "Dec."]
 def english_date(day: dt.date) -> str:
     """Django's English DATE_FORMAT ("N j, Y", AP-style months): "March 2, 2026"."""
     return f"{AP_MONTHS[day.month - 1]} {day.day}, {day.year}"
-
-
-def book(gql, demo, day: dt.date, hour: int, minute: int = 0, service=None, **extra) -> dict:
-    """bookAppointment at the Rathaus; returns the payload (booking, manageToken)."""
-    variables = {
-        "input": {
-            "name": "Ayşe Yılmaz",
-            "email": "ayse@example.com",
-            "service": str((service or demo.ausweis).pk),
-            "location": str(demo.rathaus.pk),
-            "start": at(day, hour, minute),
-            **extra,
-        }
-    }
-    payload = gql.data(BOOK, variables)["bookAppointment"]
-    assert payload["errors"] == [], payload["errors"]
-    return payload
 
 
 CONFIRM_EMAIL = f"""

@@ -10,13 +10,14 @@ from django.core.management import CommandError, call_command
 
 from backend.bookings.models import WaitlistEntry
 from backend.notifications.models import Delivery, PushSubscription
-from tests.conftest import working_day
+from tests.conftest import at, working_day
 from tests.documents import CANCEL
+from tests.factories import book
 from tests.notifications.conftest import SMS_SECRET, SMS_USER, free_port
 from tests.notifications.flows import (
+    AYSE,
     SUBSCRIBE_PUSH,
     VAPID_PUBLIC_KEY,
-    book,
     english_date,
     join_waitlist,
     offer_link,
@@ -89,7 +90,7 @@ def test_test_smtp(smtp, settings):
 def test_process_email_queue_retries_a_waitlist_offer(gql, demo, smtp, committed):
     day = working_day()
     with committed():
-        made = book(gql, demo, day, 9, service=demo.kfz, language="EN")
+        made = book(gql, demo.kfz, demo.rathaus, at(day, 9), contact=AYSE, language="EN")
     join_waitlist(gql, demo, day, day, email="wanda@example.com", language="EN")
     smtp.rcpt_replies = ["250 OK", "452 4.2.2 Mailbox full, try later"]  # Ayşe's, then Wanda's
     with committed():
@@ -112,7 +113,9 @@ def test_send_test_push(gql, demo, committed, push_service, smtp):
     assert run("send_test_push") == f"VAPID public key: {public_key}\n"
 
     with committed():
-        made = book(gql, demo, working_day(), 9, channel="PUSH")
+        made = book(
+            gql, demo.ausweis, demo.rathaus, at(working_day(), 9), contact=AYSE, channel="PUSH"
+        )
     browser = push_service.browser("admin")
     subject = {"bookingCode": made["booking"]["code"], "bookingToken": made["manageToken"]}
     gql.data(SUBSCRIBE_PUSH, {"input": {**browser.subscription(), **subject}})

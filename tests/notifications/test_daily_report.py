@@ -15,7 +15,8 @@ from backend.accounts.staff import create_staff
 from backend.notifications import tasks
 from tests.conftest import BERLIN, GraphQLClient, at, working_day
 from tests.documents import CANCEL
-from tests.notifications.flows import STATS, book, join_waitlist
+from tests.factories import book
+from tests.notifications.flows import AYSE, STATS, join_waitlist
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +39,20 @@ def busy_day(gql, demo, committed, settings):
     settings.DAILY_REPORT_EMAIL = REPORT
     with time_machine.travel(dt.datetime.combine(DAY, dt.time(10), BERLIN) - dt.timedelta(days=3)):
         with committed():
-            book(gql, demo, DAY, 10, email="a@example.com")
-            book(gql, demo, DAY, 10, 15, email="b@example.com")
-            book(gql, demo, DAY, 11, service=demo.kfz, email="c@example.com")
-            gone = book(gql, demo, DAY, 12, email="d@example.com")
-            nord = {"location": str(demo.nord.pk), "start": at(DAY, 9)}
-            book(gql, demo, DAY, 9, email="e@example.com", **nord)
+            book(gql, demo.ausweis, demo.rathaus, at(DAY, 10), contact=AYSE, email="a@example.com")
+            book(
+                gql,
+                demo.ausweis,
+                demo.rathaus,
+                at(DAY, 10, 15),
+                contact=AYSE,
+                email="b@example.com",
+            )
+            book(gql, demo.kfz, demo.rathaus, at(DAY, 11), contact=AYSE, email="c@example.com")
+            gone = book(
+                gql, demo.ausweis, demo.rathaus, at(DAY, 12), contact=AYSE, email="d@example.com"
+            )
+            book(gql, demo.ausweis, demo.nord, at(DAY, 9), contact=AYSE, email="e@example.com")
         with committed():
             code, token = gone["booking"]["code"], gone["manageToken"]
             gql.data(CANCEL, {"input": {"code": code, "token": token}})

@@ -10,9 +10,10 @@ from huey.contrib.djhuey import HUEY
 
 from backend.notifications.models import Delivery
 from backend.notifications.tasks import RETRY_DELAY
-from tests.conftest import working_day
+from tests.conftest import at, working_day
+from tests.factories import book
 from tests.notifications.conftest import free_port, run_due_retries
-from tests.notifications.flows import book
+from tests.notifications.flows import AYSE
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def confirmation() -> tuple[str, int, str]:
 def test_a_greylisted_mail_is_sent_on_the_next_try(gql, demo, smtp, committed):
     smtp.rcpt_replies = ["451 4.7.1 Greylisted, please try again later"]
     with committed():
-        book(gql, demo, working_day(), 9, 45)
+        book(gql, demo.ausweis, demo.rathaus, at(working_day(), 9, 45), contact=AYSE)
     assert confirmation() == ("failed", 1, "recipient deferred (451)")
     assert smtp.messages == []
 
@@ -38,7 +39,7 @@ def test_a_greylisted_mail_is_sent_on_the_next_try(gql, demo, smtp, committed):
 def test_a_refused_recipient_gives_up(gql, demo, smtp, committed):
     smtp.rcpt_replies = ["550 5.1.1 No such user here"]
     with committed():
-        book(gql, demo, working_day(), 9, 45)
+        book(gql, demo.ausweis, demo.rathaus, at(working_day(), 9, 45), contact=AYSE)
     assert confirmation() == ("gave_up", 1, "recipient refused (550)")
     assert HUEY.scheduled() == []
     out = io.StringIO()
@@ -51,7 +52,7 @@ def test_an_unreachable_smtp_server_is_tried_again(gql, demo, smtp, committed, s
     port = settings.EMAIL_PORT
     settings.EMAIL_PORT = free_port()  # nobody listens there
     with committed():
-        book(gql, demo, working_day(), 9, 45)
+        book(gql, demo.ausweis, demo.rathaus, at(working_day(), 9, 45), contact=AYSE)
     assert confirmation() == ("failed", 1, "ConnectionRefusedError")
     settings.EMAIL_PORT = port
     out = io.StringIO()

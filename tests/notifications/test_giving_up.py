@@ -13,9 +13,10 @@ from huey.contrib.djhuey import HUEY
 from backend.notifications.models import Delivery
 from backend.notifications.reports import send_daily_reports
 from backend.notifications.tasks import RETRIES, RETRY_DELAY
-from tests.conftest import working_day
+from tests.conftest import at, working_day
+from tests.factories import book
 from tests.notifications.conftest import run_due_retries
-from tests.notifications.flows import book
+from tests.notifications.flows import AYSE
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_retries_back_off_and_then_give_up_loudly(
     caplog.set_level(logging.INFO)
     smtp.rcpt_replies = [GREYLISTED] * 20  # the server never takes it
     with committed():
-        book(gql, demo, working_day(), 9, 45)
+        book(gql, demo.ausweis, demo.rathaus, at(working_day(), 9, 45), contact=AYSE)
     assert confirmation() == ("failed", 1)
 
     delays = [RETRY_DELAY * 2**n for n in range(RETRIES)]
@@ -93,7 +94,7 @@ def test_the_admin_lists_the_waitlist_and_push_subscriptions_read_only(
     from tests.notifications.flows import join_waitlist, subscribe_push
 
     with committed():
-        made = book(gql, demo, working_day(), 9, 45)
+        made = book(gql, demo.ausweis, demo.rathaus, at(working_day(), 9, 45), contact=AYSE)
     browser = push_service.browser("secret-endpoint-token")
     subscribe_push(
         gql, browser, bookingCode=made["booking"]["code"], bookingToken=made["manageToken"]

@@ -11,8 +11,9 @@ import pytest
 
 from backend.notifications.bookings import send_due_reminders
 from backend.notifications.models import Delivery
-from tests.conftest import working_day
-from tests.notifications.flows import book
+from tests.conftest import at, working_day
+from tests.factories import book
+from tests.notifications.flows import AYSE
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,14 @@ def test_confirmations_to_one_address_are_capped_per_day(
     times = [(demo.ausweis, 9, 0), (demo.kfz, 9, 30), (demo.ausweis, 10, 0)]
     with committed():
         made = [
-            book(gql, demo, working_day(), hour, minute, service=service, email="Ayse@Example.com")
+            book(
+                gql,
+                service,
+                demo.rathaus,
+                at(working_day(), hour, minute),
+                contact=AYSE,
+                email="Ayse@Example.com",
+            )
             for service, hour, minute in times
         ]
 
@@ -55,7 +63,15 @@ def test_sms_to_one_number_are_capped_per_day(gql, demo, smtp, sms_provider, com
     fake = sms_provider("sipgate")
     with committed():
         for minute in (0, 15):
-            book(gql, demo, working_day(), 10, minute, channel="SMS", phone="0151 23456789")
+            book(
+                gql,
+                demo.ausweis,
+                demo.rathaus,
+                at(working_day(), 10, minute),
+                contact=AYSE,
+                channel="SMS",
+                phone="0151 23456789",
+            )
 
     assert len(fake.requests) == 1
     assert deliveries("sms") == [
@@ -69,7 +85,15 @@ def test_no_sms_leaves_for_a_country_code_no_longer_allowed(
 ):
     fake = sms_provider("sipgate")
     with committed():
-        book(gql, demo, working_day(), 9, 45, channel="SMS", phone="+43 664 1234567")
+        book(
+            gql,
+            demo.ausweis,
+            demo.rathaus,
+            at(working_day(), 9, 45),
+            contact=AYSE,
+            channel="SMS",
+            phone="+43 664 1234567",
+        )
     settings.SMS_ALLOWED_COUNTRY_CODES = ["+49"]
     start = Delivery.objects.get(channel="sms").booking.starts_at
 

@@ -16,12 +16,13 @@ from backend.notifications.bookings import send_due_reminders
 from backend.notifications.models import Delivery
 from tests.conftest import at, working_day
 from tests.documents import BOOK, CANCEL
+from tests.factories import book
 from tests.notifications.conftest import JSON, Reply
 from tests.notifications.flows import (
+    AYSE,
     CONFIRM_OFFER,
     JOIN_WAITLIST,
     SUBSCRIBE_PUSH,
-    book,
     join_waitlist,
     offer_link,
 )
@@ -68,7 +69,16 @@ def test_no_canary_in_any_log_record(
     # process_email_queue.
     smtp.rcpt_replies = ["451 4.7.1 Greylisted, please try again later"]
     with committed():
-        made = book(gql, demo, day, 9, 45, name=NAME, email=EMAIL, phone=PHONE, channel="SMS")
+        made = book(
+            gql,
+            demo.ausweis,
+            demo.rathaus,
+            at(day, 9, 45),
+            name=NAME,
+            email=EMAIL,
+            phone=PHONE,
+            channel="SMS",
+        )
     code, token = made["booking"]["code"], made["manageToken"]
     # The endpoint path is the push service's random token, not the citizen's input (urllib3
     # logs request URLs at DEBUG): named neutrally, so only real canaries are looked for.
@@ -90,7 +100,9 @@ def test_no_canary_in_any_log_record(
 
     # The waitlist: the canary waits, a place frees, the offer goes out by mail and SMS.
     with committed():
-        other = book(gql, demo, day, 11, service=demo.kfz, email="other@example.com")
+        other = book(
+            gql, demo.kfz, demo.rathaus, at(day, 11), contact=AYSE, email="other@example.com"
+        )
     joined = join_waitlist(gql, demo, day, day, name=NAME, email=EMAIL, phone=PHONE, channel="SMS")
     assert joined["errors"] == []
     with committed():
@@ -148,7 +160,7 @@ def test_an_unexpected_failure_is_logged_without_its_message(
 ):
     settings.EMAIL_BACKEND = f"{__name__}.QuotingBackend"
     with committed():
-        book(gql, demo, working_day(), 9, 45, name=NAME, email=EMAIL)
+        book(gql, demo.ausweis, demo.rathaus, at(working_day(), 9, 45), name=NAME, email=EMAIL)
 
     delivery = Delivery.objects.get()
     assert delivery.status == "failed"  # retried later, like any failure for now
@@ -164,7 +176,16 @@ def test_the_console_sms_backend_prints_neither_number_nor_text(
     settings.SMS_ENABLED = True
     settings.SMS_PROVIDER = "console"
     with committed():
-        book(gql, demo, working_day(), 9, 45, name=NAME, email=EMAIL, phone=PHONE, channel="SMS")
+        book(
+            gql,
+            demo.ausweis,
+            demo.rathaus,
+            at(working_day(), 9, 45),
+            name=NAME,
+            email=EMAIL,
+            phone=PHONE,
+            channel="SMS",
+        )
 
     printed = capsys.readouterr().out
     assert re.fullmatch(r"--- SMS to \+49151\*{6}99: \d+ characters \(not sent\) ---\n", printed)

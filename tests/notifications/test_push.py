@@ -14,10 +14,11 @@ from huey.contrib.djhuey import HUEY
 from backend.notifications.bookings import reminder_key, send_due_reminders
 from backend.notifications.models import Delivery, PushSubscription
 from backend.notifications.tasks import RETRY_DELAY, send_booking_message
-from tests.conftest import working_day
+from tests.conftest import at, working_day
 from tests.documents import CALL_NEXT, DRAW, SIGN_IN
+from tests.factories import book
 from tests.notifications.conftest import PushService, b64url, run_due_retries, verify_vapid
-from tests.notifications.flows import SUBSCRIBE_PUSH, VAPID_PUBLIC_KEY, book, german_date
+from tests.notifications.flows import AYSE, SUBSCRIBE_PUSH, VAPID_PUBLIC_KEY, german_date
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,9 @@ def subscribe(gql, browser, **subject) -> dict:
 def book_for_push(gql, demo, committed, push_service, *names):
     """A booking that chose Web Push, with one subscribed browser per name."""
     with committed():
-        made = book(gql, demo, working_day(), 9, 45, channel="PUSH")
+        made = book(
+            gql, demo.ausweis, demo.rathaus, at(working_day(), 9, 45), contact=AYSE, channel="PUSH"
+        )
     code, token = made["booking"]["code"], made["manageToken"]
     browsers = [push_service.browser(name) for name in names]
     for browser in browsers:

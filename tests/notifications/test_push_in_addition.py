@@ -14,13 +14,8 @@ from backend.notifications.bookings import send_due_reminders
 from backend.notifications.models import Delivery
 from tests.conftest import at, working_day
 from tests.documents import RESCHEDULE, STAFF_CANCEL
-from tests.notifications.flows import (
-    book,
-    english_date,
-    german_date,
-    manage,
-    subscribe_push,
-)
+from tests.factories import book
+from tests.notifications.flows import AYSE, english_date, german_date, manage, subscribe_push
 from tests.queue.conftest import staff_client
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +43,9 @@ def test_a_subscribed_browser_gets_the_reminder_besides_the_chosen_way(
     sms = sms_provider("sipgate")
     phone = {"phone": "0151 23456789"} if channel == "SMS" else {}
     with committed():
-        made = book(gql, demo, DAY, 9, 45, channel=channel, **phone)
+        made = book(
+            gql, demo.ausweis, demo.rathaus, at(DAY, 9, 45), contact=AYSE, channel=channel, **phone
+        )
     browser = push_service.browser("laptop")
     assert subscribe_push(gql, browser, bookingCode=made["booking"]["code"], **_token(made)) == {
         "subscribed": True,
@@ -74,7 +71,7 @@ def test_a_subscribed_browser_gets_the_reminder_besides_the_chosen_way(
 
 def test_without_a_subscription_nothing_is_pushed(gql, demo, smtp, push_service, committed):
     with committed():
-        made = book(gql, demo, DAY, 9, 45)
+        made = book(gql, demo.ausweis, demo.rathaus, at(DAY, 9, 45), contact=AYSE)
     assert remind(made) == 1
     assert sent() == [("booking_confirmation", "email"), ("booking_reminder", "email")]
     assert push_service.requests == []
@@ -87,7 +84,7 @@ def test_a_move_and_a_cancellation_are_pushed_too_the_confirmation_not(
         create_staff("clerk", "clerk@x.de", demo.rathaus, [], StaffMember.Role.COUNTER_STAFF)
     )
     with committed():
-        made = book(gql, demo, DAY, 9, 45, language="EN")
+        made = book(gql, demo.ausweis, demo.rathaus, at(DAY, 9, 45), contact=AYSE, language="EN")
     browser = push_service.browser("phone")
     subscribe_push(gql, browser, bookingCode=made["booking"]["code"], **_token(made))
 

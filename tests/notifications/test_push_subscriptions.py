@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 from backend.notifications.models import PushSubscription
-from tests.conftest import working_day
+from tests.conftest import at, working_day
 from tests.documents import DRAW
+from tests.factories import book
 from tests.notifications.conftest import Browser
-from tests.notifications.flows import book, subscribe_push
+from tests.notifications.flows import AYSE, subscribe_push
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,9 @@ SUBSCRIBED = {"subscribed": True, "errors": []}
 @pytest.fixture
 def booking(gql, demo, committed, smtp) -> dict:
     with committed():
-        made = book(gql, demo, working_day(), 9, 45, language="EN")
+        made = book(
+            gql, demo.ausweis, demo.rathaus, at(working_day(), 9, 45), contact=AYSE, language="EN"
+        )
     return {"bookingCode": made["booking"]["code"], "bookingToken": made["manageToken"]}
 
 

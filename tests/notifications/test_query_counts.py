@@ -6,13 +6,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import working_day
+from tests.conftest import at, working_day
 from tests.documents import CANCEL
+from tests.factories import book
 from tests.notifications.flows import (
+    AYSE,
     DECLINE_OFFER,
     JOIN_WAITLIST,
     SUBSCRIBE_PUSH,
-    book,
     join_waitlist,
     manage,
     subscribe_push,
@@ -35,7 +36,7 @@ def test_notification_mutations_cost_a_pinned_number_of_queries(
     gql, demo, smtp, committed, push_service
 ):
     with committed():
-        made = book(gql, demo, DAY, 9, service=demo.kfz, email="bea@example.com")
+        made = book(gql, demo.kfz, demo.rathaus, at(DAY, 9), contact=AYSE, email="bea@example.com")
     subject = {"bookingCode": made["booking"]["code"], "bookingToken": made["manageToken"]}
     for n in range(6):  # more browsers (and replacing the oldest) cost no more
         subscribe_push(gql, push_service.browser(f"warm-{n}"), **subject)

@@ -12,9 +12,10 @@ from django.core.management import call_command
 
 from backend.notifications import tasks
 from backend.notifications.models import Delivery
-from tests.conftest import BERLIN, working_day
+from tests.conftest import BERLIN, at, working_day
 from tests.documents import CANCEL, RESCHEDULE
-from tests.notifications.flows import book, english_date, german_date, manage
+from tests.factories import book
+from tests.notifications.flows import AYSE, english_date, german_date, manage
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ DE_SUBJECT = f"Erinnerung: Ihr Termin am {german_date(DAY)} um 10:00 Uhr"
 def book_at(moment: dt.datetime, gql, demo, committed, **extra) -> dict:
     """Book the 10:00 slot at `moment`, so the booking's created_at is then."""
     with time_machine.travel(moment, tick=False), committed():
-        return book(gql, demo, DAY, 10, **extra)
+        return book(gql, demo.ausweis, demo.rathaus, at(DAY, 10), contact=AYSE, **extra)
 
 
 def run_periodic_at(moment: dt.datetime, times: int = 2) -> None:

@@ -16,9 +16,10 @@ from backend.notifications.models import Delivery, PushSubscription
 from backend.notifications.reports import day_stats
 from backend.notifications.retention import ANONYMOUS, apply_retention
 from backend.queue.models import QueueTicket
-from tests.conftest import BERLIN, working_day
+from tests.conftest import BERLIN, at, working_day
 from tests.documents import BOOKING, DRAW, STAFF_CANCEL, TICKET_STATUS
-from tests.notifications.flows import STATS, SUBSCRIBE_PUSH, book, join_waitlist, subscribe_push
+from tests.factories import book
+from tests.notifications.flows import AYSE, STATS, SUBSCRIBE_PUSH, join_waitlist, subscribe_push
 from tests.queue.conftest import staff_client
 from tests.queue.test_stats import STATS as QUEUE_STATS
 
@@ -47,8 +48,22 @@ def test_personal_data_goes_n_days_after_the_appointment(
     later = day + dt.timedelta(days=2)
     with committed():
         contact = {"name": "Olga Alt", "email": "olga@example.com", "phone": "0151 11111111"}
-        old = book(gql, demo, day, 14, idempotencyKey=str(uuid.uuid4()), **contact)
-        new = book(gql, demo, later, 14, name="Nora Neu", email="nora@example.com")
+        old = book(
+            gql,
+            demo.ausweis,
+            demo.rathaus,
+            at(day, 14),
+            contact=contact,
+            idempotencyKey=str(uuid.uuid4()),
+        )
+        new = book(
+            gql,
+            demo.ausweis,
+            demo.rathaus,
+            at(later, 14),
+            name="Nora Neu",
+            email="nora@example.com",
+        )
         variables = {"input": {"service": str(demo.ausweis.pk), "location": str(demo.rathaus.pk)}}
         ticket = floor.kiosk.data(DRAW, variables)["drawTicket"]["ticket"]
     subscriptions = [
@@ -193,7 +208,7 @@ def test_a_bookings_browsers_and_the_staffs_reason_go_with_the_booking(
     )
     day = working_day()
     with committed():
-        made = book(gql, demo, day, 10)
+        made = book(gql, demo.ausweis, demo.rathaus, at(day, 10), contact=AYSE)
     browser = push_service.browser("booking")
     subject = {"bookingCode": made["booking"]["code"], "bookingToken": made["manageToken"]}
     assert subscribe_push(gql, browser, **subject)["subscribed"] is True

@@ -14,9 +14,9 @@ from backend.notifications.bookings import send_due_reminders
 from backend.notifications.models import Delivery
 from backend.notifications.tasks import RETRIES, RETRY_DELAY, send_booking_message
 from tests.conftest import at, working_day
-from tests.documents import BOOK
+from tests.factories import book
 from tests.notifications.conftest import JSON, SMS_SECRET, SMS_USER, Reply, run_due_retries
-from tests.notifications.flows import book, english_date, german_date
+from tests.notifications.flows import AYSE, english_date, german_date
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,16 @@ def received(provider: str, request) -> tuple[str, str]:
 
 def book_by_sms(gql, demo, committed, phone="0151 23456789", **extra):
     with committed():
-        return book(gql, demo, working_day(), 9, 45, channel="SMS", phone=phone, **extra)
+        return book(
+            gql,
+            demo.ausweis,
+            demo.rathaus,
+            at(working_day(), 9, 45),
+            contact=AYSE,
+            channel="SMS",
+            phone=phone,
+            **extra,
+        )
 
 
 def statuses() -> dict[str, tuple[str, int]]:
@@ -243,18 +252,10 @@ def test_phone_numbers_are_normalised_to_e164(
 )
 def test_sms_needs_a_valid_phone(phone, code, gql, demo, sms_provider):
     fake = sms_provider("sipgate")
-    variables = {
-        "input": {
-            "name": "Ayşe Yılmaz",
-            "email": "ayse@example.com",
-            "service": str(demo.ausweis.pk),
-            "location": str(demo.rathaus.pk),
-            "start": at(working_day(), 9, 45),
-            "channel": "SMS",
-            "phone": phone,
-        }
-    }
-    result = gql.data(BOOK, variables)["bookAppointment"]
+    start = at(working_day(), 9, 45)
+    result = book(
+        gql, demo.ausweis, demo.rathaus, start, ok=False, contact=AYSE, channel="SMS", phone=phone
+    )
     assert result["booking"] is None
     assert result["errors"] == [{"code": code or "PHONE_REQUIRED", "field": "phone"}]
     assert fake.requests == []

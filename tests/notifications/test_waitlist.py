@@ -17,11 +17,12 @@ from backend.notifications.models import Delivery
 from tests.concurrency import fire, post_graphql
 from tests.conftest import at, working_day
 from tests.documents import AVAILABLE_SLOTS, BOOK, CANCEL
+from tests.factories import book
 from tests.notifications.flows import (
+    AYSE,
     CONFIRM_OFFER,
     LEAVE_WAITLIST,
     WAITLIST_ENTRY,
-    book,
     german_date,
     join_waitlist,
     offer_link,
@@ -71,8 +72,10 @@ def full_morning(gql, demo, committed):
     """The vehicle registration (capacity 1) at 09:00 and 09:30 is booked; two people wait
     for that day, Erste first."""
     with committed():
-        nine = book(gql, demo, DAY, 9, service=demo.kfz, email="bea@example.com")
-        half = book(gql, demo, DAY, 9, 30, service=demo.kfz, email="carl@example.com")
+        nine = book(gql, demo.kfz, demo.rathaus, at(DAY, 9), contact=AYSE, email="bea@example.com")
+        half = book(
+            gql, demo.kfz, demo.rathaus, at(DAY, 9, 30), contact=AYSE, email="carl@example.com"
+        )
     first = join_waitlist(gql, demo, DAY, DAY, name="Erste Wartende", email="erste@example.com")
     second = join_waitlist(gql, demo, DAY, DAY + dt.timedelta(days=7), email="zweiter@example.com")
     assert first["errors"] == second["errors"] == []
@@ -285,7 +288,7 @@ def offers() -> list[tuple[str, dt.datetime]]:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("_round", range(2))
 def test_concurrent_cancellations_of_one_booking_make_one_offer(_round, gql, demo, smtp):
-    made = book(gql, demo, DAY, 9, service=demo.kfz, email="bea@example.com")
+    made = book(gql, demo.kfz, demo.rathaus, at(DAY, 9), contact=AYSE, email="bea@example.com")
     for name in ("erste", "zweiter"):
         join_waitlist(gql, demo, DAY, DAY, email=f"{name}@example.com")
 
@@ -302,7 +305,10 @@ def test_concurrent_cancellations_of_one_booking_make_one_offer(_round, gql, dem
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("_round", range(3))
 def test_two_freed_places_make_two_offers_to_two_entries(_round, gql, demo, smtp):
-    ten = [book(gql, demo, DAY, 10, email=f"b{n}@example.com") for n in range(2)]
+    ten = [
+        book(gql, demo.ausweis, demo.rathaus, at(DAY, 10), contact=AYSE, email=f"b{n}@example.com")
+        for n in range(2)
+    ]
     assert local_times(gql, demo, demo.ausweis).get("10:00") is None  # capacity 2: full
     for name in ("erste", "zweiter", "dritte"):
         join_waitlist(gql, demo, DAY, DAY, service=demo.ausweis, email=f"{name}@example.com")

@@ -18,9 +18,10 @@ from backend.bookings.services.waitlist import confirmation_token
 from backend.notifications import tasks
 from backend.notifications.catalog import text
 from backend.notifications.models import Delivery
-from tests.conftest import BERLIN, working_day
+from tests.conftest import BERLIN, at, working_day
 from tests.documents import CANCEL
-from tests.notifications.flows import CONFIRM_EMAIL, WAITLIST_ENTRY, book, join_waitlist
+from tests.factories import book
+from tests.notifications.flows import AYSE, CONFIRM_EMAIL, WAITLIST_ENTRY, join_waitlist
 
 DAY = working_day()
 CONFIRM_LINK = re.compile(
@@ -47,7 +48,7 @@ def test_an_entry_counts_and_is_offered_slots_only_once_its_address_is_confirmed
     demo.org.waitlist_max_size = 1
     demo.org.save()
     with committed():
-        nine = book(gql, demo, DAY, 9, service=demo.kfz, email="bea@example.com")
+        nine = book(gql, demo.kfz, demo.rathaus, at(DAY, 9), contact=AYSE, email="bea@example.com")
     smtp.messages.clear()
 
     with committed():

@@ -15,14 +15,15 @@ from backend.bookings.models import WaitlistEntry
 from backend.bookings.services.waitlist import confirmation_token
 from backend.notifications import tasks
 from tests.concurrency import fire, post_graphql
-from tests.conftest import BERLIN, working_day
+from tests.conftest import BERLIN, at, working_day
 from tests.documents import CANCEL
+from tests.factories import book
 from tests.notifications.flows import (
+    AYSE,
     CONFIRM_EMAIL,
     CONFIRM_OFFER,
     DECLINE_OFFER,
     WAITLIST_ENTRY,
-    book,
     german_date,
     join_waitlist,
     manage,
@@ -50,8 +51,10 @@ def two_booked(gql, demo, committed):
     """The vehicle registration (capacity 1) at 09:00 and 09:30 is booked; Erste waits
     first, Zweiter second."""
     with committed():
-        nine = book(gql, demo, DAY, 9, service=demo.kfz, email="bea@example.com")
-        half = book(gql, demo, DAY, 9, 30, service=demo.kfz, email="carl@example.com")
+        nine = book(gql, demo.kfz, demo.rathaus, at(DAY, 9), contact=AYSE, email="bea@example.com")
+        half = book(
+            gql, demo.kfz, demo.rathaus, at(DAY, 9, 30), contact=AYSE, email="carl@example.com"
+        )
     first = join_waitlist(gql, demo, DAY, DAY, email="erste@example.com")
     second = join_waitlist(gql, demo, DAY, DAY, email="zweiter@example.com")
     return nine, half, first, second

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backend.bookings.services.booking import BookingRequest, do_book_appointment
-from backend.core.actors import Actor
-from tests.conftest import BERLIN
 from tests.documents import CALL_NEXT, DRAW, SIGN_IN, ticket_action
-from tests.proof_of_work import citizen_proof
+
+# The citizen with an appointment: tickets show her name to the clerk, never on the board.
+BEA = {"name": "Bea Bucher", "email": "bea@example.com"}
+# Bookings for a slot later today were made this long before it (minimum notice).
+AHEAD = dt.timedelta(days=3)
 
 
 def draw(client, demo, service=None, location=None):
@@ -35,19 +36,3 @@ def act(floor, name, ticket_id, **extra):
     return floor.clerk.data(
         ticket_action(name, input_type), {"input": {"ticket": ticket_id, **extra}}
     )[name]
-
-
-def book_at(demo, day, hour, minute=0, location=None, service=None):
-    start = dt.datetime.combine(day, dt.time(hour, minute), BERLIN)
-    return do_book_appointment(
-        BookingRequest(
-            name="Bea Bucher",
-            email="bea@example.com",
-            service_id=str((service or demo.ausweis).pk),
-            location_id=str((location or demo.rathaus).pk),
-            start=start,
-        ),
-        Actor(None, "citizen"),
-        now=start - dt.timedelta(days=3),
-        proof=citizen_proof(),
-    ).booking

@@ -13,8 +13,9 @@ from backend.accounts.models import Device, StaffMember
 from backend.accounts.staff import create_staff
 from backend.bookings.models import Booking
 from backend.queue.models import QueueTicket
-from tests.conftest import bearer
-from tests.queue.actions import book_at
+from tests.conftest import at, bearer
+from tests.factories import booked
+from tests.queue.actions import AHEAD, BEA
 from tests.queue.conftest import kiosk_client, staff_client
 from tests.queue.test_practice_and_devices import paired
 
@@ -96,10 +97,11 @@ def test_a_pairing_code_dies_after_the_failure_limit(demo, gql, settings, wrong_
 def test_check_in_answers_alike_for_unknown_codes_and_other_locations_and_organizations(
     demo, office_hour
 ):
-    here = book_at(demo, office_hour, 10, 15, location=demo.nord)
-    other_location = book_at(demo, office_hour, 10, 15)  # Rathaus, same organization
-    other_org = book_at(
-        demo, office_hour, 10, 15, location=demo.practice_site, service=demo.consult
+    here = booked(demo.ausweis, demo.nord, at(office_hour, 10, 15), ahead=AHEAD, **BEA)
+    # the Rathaus, same organization
+    other_location = booked(demo.ausweis, demo.rathaus, at(office_hour, 10, 15), ahead=AHEAD, **BEA)
+    other_org = booked(
+        demo.consult, demo.practice_site, at(office_hour, 10, 15), ahead=AHEAD, **BEA
     )
     kiosk = kiosk_client(demo.nord)
 
@@ -117,7 +119,7 @@ def test_check_in_answers_alike_for_unknown_codes_and_other_locations_and_organi
 
 @pytest.mark.parametrize("who", ["anonymous", "display", "staff of another location"])
 def test_check_in_asks_who_is_asking_before_it_looks_at_the_code(demo, office_hour, gql, who):
-    booking = book_at(demo, office_hour, 10, 15)
+    booking = booked(demo.ausweis, demo.rathaus, at(office_hour, 10, 15), ahead=AHEAD, **BEA)
     if who == "anonymous":
         client = gql
     elif who == "display":
@@ -136,8 +138,8 @@ def test_check_in_asks_who_is_asking_before_it_looks_at_the_code(demo, office_ho
 
 
 def test_staff_check_in_at_the_location_they_name(demo, floor, office_hour):
-    booking = book_at(demo, office_hour, 10, 15)
-    other = book_at(demo, office_hour, 10, 15, location=demo.nord)
+    booking = booked(demo.ausweis, demo.rathaus, at(office_hour, 10, 15), ahead=AHEAD, **BEA)
+    other = booked(demo.ausweis, demo.nord, at(office_hour, 10, 15), ahead=AHEAD, **BEA)
     at_rathaus = {"location": str(demo.rathaus.pk)}
 
     foreign = floor.clerk.data(CHECK_IN, {"i": {"code": other.code, **at_rathaus}})

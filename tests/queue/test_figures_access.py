@@ -16,8 +16,9 @@ from backend.accounts.api_tokens import issue_api_token
 from backend.accounts.models import StaffMember
 from backend.accounts.staff import create_staff
 from backend.catalog.models import Resource
-from tests.conftest import GraphQLClient
-from tests.queue.actions import book_at, draw
+from tests.conftest import GraphQLClient, at
+from tests.factories import booked
+from tests.queue.actions import AHEAD, BEA, draw
 from tests.queue.test_subscriptions import connect, subscribe
 
 Role = StaffMember.Role
@@ -62,7 +63,7 @@ def session(user) -> GraphQLClient:
 @pytest.fixture
 def world(demo, floor, office_hour, django_user_model) -> World:
     """Rathaus today: one appointment (booked by a citizen) and one drawn ticket."""
-    book_at(demo, office_hour, 11)
+    booked(demo.ausweis, demo.rathaus, at(office_hour, 11), ahead=AHEAD, **BEA)
     draw(floor.kiosk, demo)
     users = {
         "doctor": create_staff("doc", "d@x.de", demo.rathaus, [], Role.DOCTOR),
@@ -125,7 +126,7 @@ def test_a_practice_doctor_sees_no_figures_counting_colleagues_patients(demo, of
     sommer = Resource.objects.get(name="Dr. Anna Sommer")
     doctor = create_staff("sommer", "s@x.de", demo.practice_site, [], Role.DOCTOR, resource=sommer)
     for hour in (9, 10):  # one patient for each doctor
-        book_at(demo, office_hour, hour, location=demo.practice_site, service=demo.consult)
+        booked(demo.consult, demo.practice_site, at(office_hour, hour), ahead=AHEAD, **BEA)
 
     bodies = answers(session(doctor), demo.practice_site, office_hour)
 

@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from backend.bookings.models import Booking
 from backend.queue.models import QueueTicket
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, at
 from tests.documents import CHECK_IN, DRAW, SIGN_IN, ticket_action
-from tests.queue.actions import book_at, call_next, draw, sign_in
+from tests.factories import booked
+from tests.queue.actions import AHEAD, BEA, call_next, draw, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,7 @@ class Queue:
 
 @pytest.fixture(params=SIZES, ids=lambda n: f"{n}-waiting")
 def queue(request, demo, floor, office_hour) -> Queue:
-    booking = book_at(demo, office_hour, 10, 0)
+    booking = booked(demo.ausweis, demo.rathaus, at(office_hour, 10), ahead=AHEAD, **BEA)
     floor.kiosk.data(CHECK_IN, {"input": {"code": booking.code}})
     waiting = [draw(floor.kiosk, demo)["ticket"]["id"] for _ in range(request.param)]
     sign_in(floor)
@@ -123,7 +124,11 @@ def test_mutations_cost_a_pinned_number_of_queries(
     elif mutation == "checkIn":
         client = floor.kiosk
         document = CHECK_IN
-        variables = {"code": book_at(demo, office_hour, 10, 15).code}
+        variables = {
+            "code": booked(
+                demo.ausweis, demo.rathaus, at(office_hour, 10, 15), ahead=AHEAD, **BEA
+            ).code
+        }
     elif mutation == "signInToServicePoint":
         document, variables = SIGN_IN, {"servicePoint": str(floor.counters[1].pk)}
     elif mutation == "signOutOfServicePoint":

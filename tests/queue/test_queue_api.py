@@ -10,9 +10,10 @@ import time_machine
 from backend.accounts.models import Device
 from backend.bookings.models import Booking
 from backend.queue.models import QueueTicket
-from tests.conftest import BERLIN, GraphQLClient
+from tests.conftest import BERLIN, GraphQLClient, at
 from tests.documents import BOARD, CHECK_IN, DRAW, TICKET_STATUS, ticket_action
-from tests.queue.actions import act, book_at, call_next, draw, sign_in
+from tests.factories import booked
+from tests.queue.actions import AHEAD, BEA, act, call_next, draw, sign_in
 from tests.queue.conftest import kiosk_client
 
 pytestmark = pytest.mark.django_db
@@ -70,8 +71,8 @@ def test_anonymous_and_read_only_users_cannot_draw(demo, floor, gql):
 
 
 def test_check_in_by_code_or_scanned_link(demo, floor, office_hour):
-    first = book_at(demo, office_hour, 10, 15)
-    second = book_at(demo, office_hour, 10, 30)
+    first = booked(demo.ausweis, demo.rathaus, at(office_hour, 10, 15), ahead=AHEAD, **BEA)
+    second = booked(demo.ausweis, demo.rathaus, at(office_hour, 10, 30), ahead=AHEAD, **BEA)
     typed = floor.kiosk.data(CHECK_IN, {"input": {"code": first.code.lower().replace("-", "")}})
     scanned = floor.kiosk.data(
         CHECK_IN, {"input": {"code": f"https://termine.example/manage/{second.code}#secret"}}
@@ -84,7 +85,7 @@ def test_check_in_by_code_or_scanned_link(demo, floor, office_hour):
 
 @pytest.mark.parametrize(("hour", "minute", "code"), [(11, 30, "TOO_EARLY"), (9, 30, "TOO_LATE")])
 def test_check_in_window(demo, floor, office_hour, hour, minute, code):
-    booking = book_at(demo, office_hour, hour, minute)
+    booking = booked(demo.ausweis, demo.rathaus, at(office_hour, hour, minute), ahead=AHEAD, **BEA)
     result = floor.kiosk.data(CHECK_IN, {"input": {"code": booking.code}})["checkIn"]
     assert result == {"ticket": None, "errors": [{"code": code, "field": "code"}]}
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CONFIRMED
@@ -92,7 +93,7 @@ def test_check_in_window(demo, floor, office_hour, hour, minute, code):
 
 def test_a_due_booking_is_called_before_earlier_walk_ins(demo, floor, office_hour):
     walk_in = draw(floor.kiosk, demo)["ticket"]
-    booking = book_at(demo, office_hour, 10, 0)
+    booking = booked(demo.ausweis, demo.rathaus, at(office_hour, 10), ahead=AHEAD, **BEA)
     checked_in = floor.kiosk.data(CHECK_IN, {"input": {"code": booking.code}})["checkIn"]["ticket"]
     sign_in(floor)
 
@@ -186,7 +187,7 @@ def test_the_holder_can_leave_with_the_token_only(demo, floor, gql):
 
 
 def test_the_board_carries_no_personal_data(demo, floor, gql, office_hour):
-    booking = book_at(demo, office_hour, 10, 0)
+    booking = booked(demo.ausweis, demo.rathaus, at(office_hour, 10), ahead=AHEAD, **BEA)
     floor.kiosk.data(CHECK_IN, {"input": {"code": booking.code}})
     sign_in(floor)
     call_next(floor)
@@ -304,7 +305,7 @@ def test_a_parked_ticket_comes_back_with_fresh_recalls_and_its_booking_checked_i
     demo, floor, office_hour, settings
 ):
     settings.QUEUE_MAX_RECALLS = 2
-    booking = book_at(demo, office_hour, 10, 0)
+    booking = booked(demo.ausweis, demo.rathaus, at(office_hour, 10), ahead=AHEAD, **BEA)
     ticket = floor.kiosk.data(CHECK_IN, {"input": {"code": booking.code}})["checkIn"]["ticket"]
     sign_in(floor)
     call_next(floor)
@@ -327,7 +328,7 @@ def test_a_parked_ticket_comes_back_with_fresh_recalls_and_its_booking_checked_i
 
 
 def test_a_transferred_booking_waits_checked_in_again(demo, floor, office_hour):
-    booking = book_at(demo, office_hour, 10, 0)
+    booking = booked(demo.ausweis, demo.rathaus, at(office_hour, 10), ahead=AHEAD, **BEA)
     ticket = floor.kiosk.data(CHECK_IN, {"input": {"code": booking.code}})["checkIn"]["ticket"]
     sign_in(floor)
     call_next(floor)

@@ -14,7 +14,8 @@ import time_machine
 from backend.queue.models import QueueTicket
 from tests.conftest import BERLIN, working_day
 from tests.documents import CHECK_IN, ticket_action
-from tests.queue.actions import act, book_at, call_next, draw, sign_in
+from tests.factories import booked
+from tests.queue.actions import AHEAD, BEA, act, call_next, draw, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -146,8 +147,10 @@ def test_a_checked_in_booking_waits_from_its_appointment_not_from_its_early_arri
     day = office_hour
     demo.ausweis.waiting_target_minutes = 15
     demo.ausweis.save()
-    early = book_at(demo, day, 10, 30)  # arrives at 10:00, half an hour early
-    late = book_at(demo, day, 10, 0)  # arrives at 10:10, ten minutes late
+    half_past, ten = (dt.datetime.combine(day, dt.time(10, m), BERLIN) for m in (30, 0))
+    # early arrives at 10:00, half an hour early; late at 10:10, ten minutes late
+    early = booked(demo.ausweis, demo.rathaus, half_past, ahead=AHEAD, **BEA)
+    late = booked(demo.ausweis, demo.rathaus, ten, ahead=AHEAD, **BEA)
     with at(day, 10, 0) as clock:
         floor.kiosk.data(CHECK_IN, {"input": {"code": early.code}})
         clock.move_to(dt.datetime.combine(day, dt.time(10, 10), BERLIN))

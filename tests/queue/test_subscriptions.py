@@ -10,7 +10,10 @@ from django.conf import settings
 
 from backend.asgi import application
 from schema import multiplex
+from tests.conftest import at
 from tests.documents import CALL_NEXT, CHECK_IN, DRAW, SIGN_IN, ticket_action
+from tests.factories import booked
+from tests.queue.actions import AHEAD, BEA
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -92,9 +95,8 @@ async def test_the_board_shows_a_call_the_moment_it_happens(demo, floor):
 
 
 async def test_the_board_never_carries_personal_data(demo, floor, office_hour):
-    from tests.queue.actions import book_at
 
-    booking = await run(book_at, demo, office_hour, 10, 0)
+    booking = await run(booked, demo.ausweis, demo.rathaus, at(office_hour, 10), ahead=AHEAD, **BEA)
     ws = await connect()
     await subscribe(ws, BOARD_SUB, {"l": str(demo.rathaus.pk)})
     await next_event(ws)
@@ -171,7 +173,6 @@ async def test_a_wrong_token_gets_an_error_not_a_stream(demo, floor):
 
 
 async def test_the_counter_view_needs_staff_and_shows_details(demo, floor, office_hour):
-    from tests.queue.actions import book_at
 
     anonymous = await connect()
     await subscribe(anonymous, COUNTER_SUB, {"l": str(demo.rathaus.pk)})
@@ -183,7 +184,7 @@ async def test_the_counter_view_needs_staff_and_shows_details(demo, floor, offic
     ws = await connect(f"{settings.SESSION_COOKIE_NAME}={session}")
     await subscribe(ws, COUNTER_SUB, {"l": str(demo.rathaus.pk)})
     assert (await next_event(ws))["data"]["counterQueue"] == {"waiting": [], "active": []}
-    booking = await run(book_at, demo, office_hour, 10, 0)
+    booking = await run(booked, demo.ausweis, demo.rathaus, at(office_hour, 10), ahead=AHEAD, **BEA)
     await run(floor.kiosk.data, CHECK_IN, {"input": {"code": booking.code}})
     assert (await next_event(ws))["data"]["counterQueue"]["waiting"] == [
         {"number": "A001", "name": "Bea Bucher", "bookingCode": booking.code}

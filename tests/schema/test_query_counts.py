@@ -4,17 +4,16 @@ they return, so an N+1 fails here."""
 from __future__ import annotations
 
 import datetime as dt
+from itertools import product
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backend.bookings.services.booking import BookingRequest, do_book_appointment
 from backend.catalog.models import Closure, Location, OpeningHours, Service
-from backend.core.actors import Actor
 from tests.conftest import at, working_day
 from tests.documents import AVAILABLE_DAYS, AVAILABLE_SLOTS, BOOK, CITIZEN, HOLD_SLOT
-from tests.proof_of_work import citizen_proof
+from tests.factories import book_input, booked
 
 pytestmark = pytest.mark.django_db
 
@@ -73,31 +72,17 @@ def test_catalog_costs_a_fixed_number_of_queries(gql, demo):
     )
 
 
-def book_many(service, location, day, hours):
-    for hour in hours:
-        for minute in (0, 30):
-            do_book_appointment(
-                BookingRequest(
-                    name="N",
-                    email="n@example.com",
-                    service_id=str(service.pk),
-                    location_id=str(location.pk),
-                    start=dt.datetime.fromisoformat(at(day, hour, minute)),
-                ),
-                Actor(None, "citizen"),
-                proof=citizen_proof(),
-            )
-
-
 def test_location_bookings_cost_a_fixed_number_of_queries(demo, admin_client):
     from tests.conftest import GraphQLClient
 
     gql = GraphQLClient(admin_client, {})
     day = working_day()
     variables = {"location": str(demo.practice_site.pk), "date": day.isoformat()}
-    book_many(demo.consult, demo.practice_site, day, [8])
+    for hour, minute in product((8,), (0, 30)):
+        booked(demo.consult, demo.practice_site, at(day, hour, minute))
     few, data = count_queries(gql, LOCATION_BOOKINGS, variables)
-    book_many(demo.consult, demo.practice_site, day, [9, 10, 11])
+    for hour, minute in product((9, 10, 11), (0, 30)):
+        booked(demo.consult, demo.practice_site, at(day, hour, minute))
     many, more = count_queries(gql, LOCATION_BOOKINGS, variables)
 
     assert (len(data["locationBookings"]["items"]), len(more["locationBookings"]["items"])) == (
@@ -124,7 +109,8 @@ def test_availability_costs_a_fixed_number_of_queries(gql, demo, kind):
     cold, _ = count_queries(gql, AVAILABLE_DAYS, days)  # builds the location's snapshot
     days_before, _ = count_queries(gql, AVAILABLE_DAYS, days)
     slots_before, _ = count_queries(gql, AVAILABLE_SLOTS, slots)
-    book_many(service, place, day, [8, 9, 10])
+    for hour, minute in product((8, 9, 10), (0, 30)):
+        booked(service, place, at(day, hour, minute))
     assert count_queries(gql, AVAILABLE_DAYS, days)[0] == days_before
     assert count_queries(gql, AVAILABLE_SLOTS, slots)[0] == slots_before
     assert (cold, days_before, slots_before) == {"pool": (6, 2, 2), "resources": (10, 2, 2)}[kind]
@@ -136,9 +122,7 @@ def test_booking_mutations_cost_a_pinned_number_of_queries(gql, demo, kind):
         (demo.ausweis, demo.rathaus) if kind == "pool" else (demo.consult, demo.practice_site)
     )
     start = at(working_day(), 9)
-    direct = {
-        "input": {**CITIZEN, "service": str(service.pk), "location": str(place.pk), "start": start}
-    }
+    direct = book_input(service, place, start)
     hold = {"input": {"service": str(service.pk), "location": str(place.pk), "start": start}}
 
     gql.data(

@@ -7,21 +7,18 @@ from __future__ import annotations
 import ast
 import json
 import logging
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from django.test import Client
 
 from backend.bookings.models import Booking
-from backend.bookings.services.booking import BookingRequest, do_book_appointment
-from backend.core.actors import Actor, ActorKind
 from schema.build import schema
 from schema.mutations import manage
 from schema.runner import Refusals
 from tests.conftest import GraphQLClient, at, working_day
-from tests.documents import CITIZEN, STAFF_CANCEL
-from tests.proof_of_work import citizen_proof
+from tests.documents import STAFF_CANCEL
+from tests.factories import book, booked
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 REFUSALS = {
@@ -64,23 +61,9 @@ def test_every_mutation_runs_in_the_runner():
     assert mutation.fields and missing == []
 
 
-def _booking(demo) -> tuple[Booking, str]:
-    result = do_book_appointment(
-        BookingRequest(
-            **CITIZEN,
-            service_id=str(demo.ausweis.pk),
-            location_id=str(demo.rathaus.pk),
-            start=datetime.fromisoformat(at(working_day(), 9, 30)),
-        ),
-        Actor(None, ActorKind.CITIZEN),
-        proof=citizen_proof(),
-    )
-    return result.booking, result.manage_token
-
-
 @pytest.mark.django_db
 def test_a_business_rule_saying_no_is_an_error_in_the_payload(gql, demo):
-    booking, _token = _booking(demo)
+    booking = booked(demo.ausweis, demo.rathaus, at(working_day(), 9, 30))
 
     body = gql(CANCEL, {"input": {"code": booking.code, "token": "wrong"}})
 
@@ -89,7 +72,7 @@ def test_a_business_rule_saying_no_is_an_error_in_the_payload(gql, demo):
 
 @pytest.mark.django_db
 def test_permission_denied_is_a_top_level_forbidden_without_data(gql, demo, django_user_model):
-    booking, _token = _booking(demo)
+    booking = booked(demo.ausweis, demo.rathaus, at(working_day(), 9, 30))
     client = Client()
     client.force_login(django_user_model.objects.create_user("nobody", "n@x.de", "pw-unused"))
 
@@ -105,14 +88,15 @@ def test_permission_denied_is_a_top_level_forbidden_without_data(gql, demo, djan
 
 @pytest.mark.django_db
 def test_an_unexpected_exception_in_a_service_is_masked_and_logged(gql, demo, monkeypatch, caplog):
-    booking, token = _booking(demo)
+    made = book(gql, demo.ausweis, demo.rathaus, at(working_day(), 9, 30))
+    code, token = made["booking"]["code"], made["manageToken"]
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals: /srv/db password=hunter2")
 
     monkeypatch.setattr(manage, "do_cancel_booking", broken)
     with caplog.at_level(logging.ERROR):
-        body = gql(CANCEL, {"input": {"code": booking.code, "token": token}})
+        body = gql(CANCEL, {"input": {"code": code, "token": token}})
 
     assert body["data"] is None
     assert [(e["message"], e["path"]) for e in body["errors"]] == [
@@ -125,14 +109,15 @@ def test_an_unexpected_exception_in_a_service_is_masked_and_logged(gql, demo, mo
 
 @pytest.mark.django_db
 def test_a_lookup_by_secret_answers_null_when_refused(gql, demo):
-    booking, token = _booking(demo)
+    made = book(gql, demo.ausweis, demo.rathaus, at(working_day(), 9, 30))
+    code, token = made["booking"]["code"], made["manageToken"]
     query = "query($c: String!, $t: String!) { booking(code: $c, token: $t) { code } }"
 
-    wrong = gql(query, {"c": booking.code, "t": "wrong"})
-    right = gql(query, {"c": booking.code, "t": token})
+    wrong = gql(query, {"c": code, "t": "wrong"})
+    right = gql(query, {"c": code, "t": token})
 
     assert wrong == {"data": {"booking": None}}
-    assert right == {"data": {"booking": {"code": booking.code}}}
+    assert right == {"data": {"booking": {"code": code}}}
 
 
 @pytest.mark.django_db
