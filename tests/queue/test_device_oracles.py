@@ -193,7 +193,7 @@ def test_check_in_is_limited_per_kiosk_whatever_the_codes(demo, floor, office_ho
     """Guessing booking codes at a kiosk (or with its stolen token) meets the kiosk's own limit
     after a few tries; then even a real code waits, and nothing is checked in."""
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "checkIn.device": "2/minute"}
-    booking = book_at(demo, office_hour, 10, 15)
+    booking = booked(demo.ausweis, demo.rathaus, at(office_hour, 10, 15), ahead=AHEAD, **BEA)
     guesses = [floor.kiosk.data(CHECK_IN, {"i": {"code": c}}) for c in ("ZZZ-ZZZ", "ZZZ-ZZY")]
     assert guesses == [NOT_FOUND] * 2
     real = floor.kiosk.data(CHECK_IN, {"i": {"code": booking.code}})["checkIn"]
