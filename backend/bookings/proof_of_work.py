@@ -44,7 +44,7 @@ from django.utils import timezone
 
 from backend.core.actors import Actor
 from backend.core.errors import DomainError, ErrorCode
-from backend.core.ratelimit import count_in_window, first_time, peek_in_window
+from backend.core.ratelimit import first_time_and_count, peek_in_window
 
 ALGORITHM: Literal["SHA-256"] = "SHA-256"
 MAX_PAYLOAD_CHARS = 1000  # a real payload has about 300
@@ -94,12 +94,17 @@ def network_of(client_ip: str) -> str:
 def max_number_for(network: str) -> int:
     """The difficulty for this network now: the base, raised one step for every
     POW_RAISE_AFTER proofs it spent in the current window."""
-    base = settings.POW_MAX_NUMBER
     if settings.POW_RAISE_AFTER <= 0:
-        return base
-    spent = peek_in_window(SPENT_BY_NETWORK, network, _raise_window_seconds())
+        return settings.POW_MAX_NUMBER
+    return _max_number(peek_in_window(SPENT_BY_NETWORK, network, _raise_window_seconds()))
+
+
+def _max_number(spent: int) -> int:
+    """The difficulty after `spent` proofs of a network in the current window."""
+    if settings.POW_RAISE_AFTER <= 0:
+        return settings.POW_MAX_NUMBER
     steps = min(spent // settings.POW_RAISE_AFTER, settings.POW_RAISE_MAX_STEPS)
-    return base * settings.POW_RAISE_FACTOR**steps
+    return settings.POW_MAX_NUMBER * settings.POW_RAISE_FACTOR**steps
 
 
 def issue_challenge(purpose: Purpose, client_ip: str, now: datetime | None = None) -> ChallengeV1:
@@ -135,14 +140,18 @@ def spend_proof(proof: ProofAttempt | None, purpose: Purpose, actor: Actor) -> N
             "proof",
         )
     payload = _verified_payload(proof.payload, purpose)
+    if payload is None:
+        raise _invalid()
+    # Spent for as long as the challenge could verify (one atomic increment: of two racing
+    # replays only one passes), and counted for the network's difficulty, in one round trip.
+    # A replayed or too easy proof counts too: it was an attempt.
     network = network_of(proof.client_ip)
-    if payload is None or int(payload["max"]) < max_number_for(network):
+    first, spent = first_time_and_count(
+        (SPENT_CHALLENGE, payload["challenge"], settings.POW_CHALLENGE_MINUTES * 60),
+        (SPENT_BY_NETWORK, network, _raise_window_seconds()),
+    )
+    if not first or int(payload["max"]) < _max_number(spent - 1):
         raise _invalid()
-    # Kept as long as the challenge could verify; one atomic increment, so of two racing
-    # replays only one passes.
-    if not first_time(SPENT_CHALLENGE, payload["challenge"], settings.POW_CHALLENGE_MINUTES * 60):
-        raise _invalid()
-    count_in_window(SPENT_BY_NETWORK, network, _raise_window_seconds())
 
 
 def _raise_window_seconds() -> int:

@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from limits import RateLimitItem, parse_many
-from limits.storage import Storage, storage_from_string
+from limits.storage import RedisStorage, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from .errors import DomainError, ErrorCode
@@ -134,21 +134,45 @@ def caller_keys(request) -> dict[str, Any]:
 def count_in_window(name: str, value: str, window_seconds: int) -> int:
     """Count one event in a fixed window of its own (no limit; e.g. burst detection) and
     return the count so far in this window."""
-    storage = _limiter().storage
-    return storage.incr(f"COUNT/{name}/{_digest(name, value)}/{window_seconds}", window_seconds)
+    return _limiter().storage.incr(_count_key(name, value, window_seconds), window_seconds)
 
 
 def peek_in_window(name: str, value: str, window_seconds: int) -> int:
     """The count_in_window() count so far, without counting."""
-    storage = _limiter().storage
-    return storage.get(f"COUNT/{name}/{_digest(name, value)}/{window_seconds}")
+    return _limiter().storage.get(_count_key(name, value, window_seconds))
 
 
 def first_time(name: str, value: str, keep_seconds: int) -> bool:
     """True for the first caller to present `value` within keep_seconds, False for every
     later one, also for callers racing it in other processes (one atomic increment)."""
+    return _limiter().storage.incr(_once_key(name, value), keep_seconds) == 1
+
+
+def first_time_and_count(
+    once: tuple[str, str, int], count: tuple[str, str, int]
+) -> tuple[bool, int]:
+    """first_time(*once) and count_in_window(*count) together, in one round trip on Redis
+    (a pipeline of the two atomic increments; a proof's spend pays for it on every honest
+    booking): whether `once` was new, and the count including this one."""
     storage = _limiter().storage
-    return storage.incr(f"ONCE/{name}/{_digest(name, value)}", keep_seconds) == 1
+    once_key = _once_key(once[0], once[1])
+    count_key = _count_key(count[0], count[1], count[2])
+    if isinstance(storage, RedisStorage):
+        client: Any = storage.get_connection()  # a redis.Redis (limits types it as a protocol)
+        pipe = client.pipeline(transaction=False)
+        for key, expiry in ((once_key, once[2]), (count_key, count[2])):
+            storage.lua_incr_expire([storage.prefixed_key(key)], [expiry, 1], client=pipe)
+        seen, counted = pipe.execute()
+        return int(seen) == 1, int(counted)
+    return storage.incr(once_key, once[2]) == 1, storage.incr(count_key, count[2])
+
+
+def _count_key(name: str, value: str, window_seconds: int) -> str:
+    return f"COUNT/{name}/{_digest(name, value)}/{window_seconds}"
+
+
+def _once_key(name: str, value: str) -> str:
+    return f"ONCE/{name}/{_digest(name, value)}"
 
 
 def keyed_hash(value: str) -> str:

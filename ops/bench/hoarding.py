@@ -220,6 +220,9 @@ def run_bot(port: int, ids: dict, day: dt.date, ips: int, seconds: float) -> Bot
 # --- honest latency ---------------------------------------------------------------------------
 
 
+PAUSE_BEFORE_BOOKING_S = 0.1  # longer than an honest solve at the base difficulty (~30 ms)
+
+
 @dataclass
 class Honest:
     """One honest client population on one server: its free starts and its samples."""
@@ -241,10 +244,15 @@ class Honest:
                 "start": self.starts[n],
             }
         }
+        fetched = time.perf_counter()
         [challenge] = proofs.fetch_challenges(self.caller.as_ip(ip), "BOOK_APPOINTMENT", 1)
         proof = self.solver.proof(challenge)  # None where proofs are switched off
         if proof:
             variables["i"]["proof"] = proof
+        # Every timed POST comes the same pause after the challenge, with or without solving:
+        # else the servers with proofs were measured idle-cooled by the client's solving and
+        # the others hot from the challenge request just before (a citizen always pauses).
+        time.sleep(max(0.0, PAUSE_BEFORE_BOOKING_S - (time.perf_counter() - fetched)))
         began = time.perf_counter()
         status, body = self.caller.post(ip, BOOK, variables)
         elapsed = (time.perf_counter() - began) * 1000
