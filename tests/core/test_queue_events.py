@@ -9,9 +9,11 @@ import pytest
 from backend.core.events import as_json
 from backend.core.models import AuditLog
 from backend.queue.models import QueueTicket
+from tests.conftest import at
 from tests.documents import CHECK_IN
 from tests.events import recorded_events
-from tests.queue.actions import act, book_at, call_next, draw, sign_in
+from tests.factories import booked
+from tests.queue.actions import AHEAD, BEA, act, call_next, draw, sign_in
 from tests.queue.conftest import floor, office_hour  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +26,7 @@ def facts(event) -> dict:
 @pytest.fixture
 def called(demo, floor, office_hour):  # noqa: F811
     """A checked-in booking, called to counter 1."""
-    booking = book_at(demo, office_hour, 10, 0)
+    booking = booked(demo.ausweis, demo.rathaus, at(office_hour, 10, 0), ahead=AHEAD, **BEA)
     floor.kiosk.data(CHECK_IN, {"input": {"code": booking.code}})
     sign_in(floor)
     ticket = call_next(floor)["ticket"]
@@ -52,7 +54,7 @@ def test_drawing_a_ticket(demo, floor, django_capture_on_commit_callbacks):  # n
 
 
 def test_checking_in(demo, floor, office_hour, django_capture_on_commit_callbacks):  # noqa: F811
-    booking = book_at(demo, office_hour, 10, 15)
+    booking = booked(demo.ausweis, demo.rathaus, at(office_hour, 10, 15), ahead=AHEAD, **BEA)
     with recorded_events(django_capture_on_commit_callbacks) as seen:
         issued = floor.kiosk.data(CHECK_IN, {"input": {"code": booking.code}})["checkIn"]
 
@@ -115,7 +117,7 @@ def test_the_first_call_moves_the_booking_along(
     office_hour,  # noqa: F811
     django_capture_on_commit_callbacks,
 ):
-    booking = book_at(demo, office_hour, 10, 0)
+    booking = booked(demo.ausweis, demo.rathaus, at(office_hour, 10, 0), ahead=AHEAD, **BEA)
     floor.kiosk.data(CHECK_IN, {"input": {"code": booking.code}})
     sign_in(floor)
     with recorded_events(django_capture_on_commit_callbacks) as seen:

@@ -114,12 +114,14 @@ def test_sigterm_stops_the_server_within_seconds_during_the_heaviest_request(ser
     # When the server is computing it again and gets SIGTERM (heavy requests one after the
     # other: on a busy machine one request can reach its wall-clock budget before the server
     # got the CPU time we wait for, so a single one may be over before the signal),
-    threading.Thread(target=_post_until_stopped, args=(port, process), daemon=True).start()
+    signalled = threading.Event()
+    threading.Thread(target=_post_until, args=(port, signalled), daemon=True).start()
     busy_from = cpu_seconds(process.pid)
     deadline = time.monotonic() + 30
     while cpu_seconds(process.pid) < busy_from + 0.3:  # the request is being worked on
         assert time.monotonic() < deadline
         time.sleep(0.02)
+    signalled.set()  # no new requests after the signal: it is the running one that must stop
     process.send_signal(signal.SIGTERM)
     stopped_at = time.monotonic()
 
@@ -128,7 +130,7 @@ def test_sigterm_stops_the_server_within_seconds_during_the_heaviest_request(ser
     assert time.monotonic() - stopped_at < BUDGET_SECONDS + 8
 
 
-def _post_until_stopped(port: int, process: subprocess.Popen) -> None:
+def _post_until(port: int, signalled: threading.Event) -> None:
     with contextlib.suppress(OSError):  # the server goes away mid-request, as it should
-        while process.poll() is None:
+        while not signalled.is_set():
             post(port, HEAVIEST)
