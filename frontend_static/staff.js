@@ -424,7 +424,13 @@ async function showSetup({ focus = true } = {}) {
   }
 }
 
+// Only the newest location choice may fill the counter list: the start-up choice and the
+// user's own arrive as two loads, and an older answer arriving last used to reset the list
+// (and the counter picked from it) under the user's hand.
+let counterLoads = 0;
+
 async function onLocationChosen() {
+  const load = ++counterLoads;
   setFieldError(els.counterSelect, els.setupError, null);
   const workplace = app.me.workplaces.find((w) => w.location.id === els.locationSelect.value);
   app.workplace = workplace;
@@ -435,14 +441,17 @@ async function onLocationChosen() {
   els.signInButton.hidden = !workplace.canWorkQueue;
   els.counterSelect.disabled = !workplace.canWorkQueue;
   replaceChildren(els.counterSelect);
+  let points;
   try {
-    const data = await gql(Q.queue, { location: workplace.location.id });
-    app.setupPoints = data.counterQueue.servicePoints;
+    points = (await gql(Q.queue, { location: workplace.location.id })).counterQueue.servicePoints;
   } catch (err) {
+    if (load !== counterLoads) return;
     app.setupPoints = [];
     setFieldError(els.counterSelect, els.setupError, () => errorMessage(err.code, 'staff'));
     return;
   }
+  if (load !== counterLoads) return;
+  app.setupPoints = points;
   renderCounterOptions();
   const saved = storage.get('staff.counter');
   const mine = app.setupPoints.find((p) => p.signedIn === app.me.username);

@@ -449,3 +449,35 @@ def test_a_practice_words_the_chain_registered_waiting_in_treatment(live_server_
         expect(patient.get_by_test_id("ticket-status")).to_have_text("In Behandlung")
     finally:
         staff_context.close()
+
+
+def test_a_late_counter_list_does_not_undo_the_counter_the_clerk_chose(
+    live_server_e2e, office, page
+):
+    """The console loads the counter list at start-up and again when the clerk picks the
+    location. When the start-up answer came last it refilled the list and reset the choice to
+    the first free counter, so the clerk signed in at a counter they had not chosen (seen in
+    CI as "call next" answering QUEUE_EMPTY at a counter without the ticket's service)."""
+    ServicePoint.objects.create(location=office.location, name="Anmeldung")  # sorts first
+    held = []
+
+    def hold_the_first_counter_list(route):
+        if not held and "counterQueue" in (route.request.post_data or ""):
+            held.append(route)  # answered below, after the clerk's own choice
+        else:
+            route.continue_()
+
+    page.route("**/graphql", hold_the_first_counter_list)
+    console_log_in(page, live_server_e2e.url)
+    page.get_by_test_id("location-select").select_option(str(office.location.pk))
+    counter = page.get_by_test_id("counter-select")
+    expect(counter.locator(f'option[value="{office.counter.pk}"]')).to_be_attached()
+    counter.select_option(str(office.counter.pk))
+    with page.expect_event("requestfinished", lambda r: r is held[0].request):
+        held[0].continue_()
+    page.evaluate("() => new Promise((done) => setTimeout(done, 0))")  # let the page take it
+    expect(counter).to_have_value(str(office.counter.pk))
+    page.get_by_test_id("counter-sign-in").click()
+    expect(page.get_by_test_id("call-next")).to_be_visible()
+    office.counter.refresh_from_db()
+    assert office.counter.current_user is not None
