@@ -523,3 +523,10 @@ GRAPHQL_REQUEST_BUDGET_SECONDS = float(os.environ.get("GRAPHQL_REQUEST_BUDGET_SE
 GRAPHQL_COST_LIST_SIZE = env_int("GRAPHQL_COST_LIST_SIZE", 10)
 GRAPHQL_COST_BUDGET_ANONYMOUS = env_int("GRAPHQL_COST_BUDGET_ANONYMOUS", 50_000)
 GRAPHQL_COST_BUDGET_AUTHENTICATED = env_int("GRAPHQL_COST_BUDGET_AUTHENTICATED", 200_000)
+
+# --- Health, logs, metrics, error reports (docs/operations-observability.md) ----------------
+# Readiness (/api/health/ready) fails when the Huey consumer's heartbeat (written at its start
+# and every minute) is older than this; 0 switches the check off (a web process without jobs).
+HEALTH_HUEY_MAX_AGE_SECONDS = env_int("HEALTH_HUEY_MAX_AGE_SECONDS", 300)
+# ... and when var/ or the backup directory has less free space than this.
+HEALTH_MIN_FREE_DISK_MB = env_int("HEALTH_MIN_FREE_DISK_MB", 500)
