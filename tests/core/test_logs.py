@@ -42,10 +42,13 @@ def summary(records) -> list[tuple[str, str, str, bool]]:
 
 
 def printed_lines(out: StringIO) -> list[str]:
-    """The handler's lines without their time stamp and the access line's duration."""
-    return [
-        re.sub(r" \d+\.\d ms$", "", line.split(" ", 2)[2]) for line in out.getvalue().splitlines()
-    ]
+    """The handler's lines without their time stamp, request id and the access line's
+    duration."""
+    lines = []
+    for line in out.getvalue().splitlines():
+        _date, _time, level, _request_id, rest = line.split(" ", 4)
+        lines.append(re.sub(r" \d+\.\d ms$", "", f"{level} {rest}"))
+    return lines
 
 
 @contextmanager
