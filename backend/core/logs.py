@@ -46,12 +46,13 @@ class JsonLines(ClientErrorsWithoutTraceback):
     logger, message, request_id, and exc with the traceback when there is one)."""
 
     def render(self, record: logging.LogRecord) -> str:
+        request_id = record.__dict__["request_id"]
         line = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": None if record.__dict__["request_id"] == "-" else record.__dict__["request_id"],
+            "request_id": None if request_id == "-" else request_id,
         }
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
