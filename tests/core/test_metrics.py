@@ -74,10 +74,8 @@ def test_bookings_cancellations_holds_and_graphql_fields_are_counted(
 ):
     day = working_day()
     before = scrape()
-    gql.data(
-        HOLD_SLOT,
-        {"input": {"service": str(demo.kfz.pk), "location": str(demo.rathaus.pk), "start": at(day, 11)}},
-    )
+    slot = {"service": str(demo.kfz.pk), "location": str(demo.rathaus.pk), "start": at(day, 11)}
+    gql.data(HOLD_SLOT, {"input": slot})
     with django_capture_on_commit_callbacks(execute=True):
         made = book(gql, demo.ausweis, demo.rathaus, at(day, 9, 45))
     with django_capture_on_commit_callbacks(execute=True):
@@ -91,9 +89,8 @@ def test_bookings_cancellations_holds_and_graphql_fields_are_counted(
     assert moved("vorzimmer_bookings_created_total", source="web") == 1
     assert moved("vorzimmer_bookings_cancelled_total", by="citizen") == 1
     assert moved("vorzimmer_holds_live") == 1  # read from the database when scraped
-    assert moved("vorzimmer_graphql_operations_total", type="mutation", field="holdSlot") == 1
-    assert moved("vorzimmer_graphql_operations_total", type="mutation", field="bookAppointment") == 1
-    assert moved("vorzimmer_graphql_operations_total", type="mutation", field="cancelBooking") == 1
+    for field in ("holdSlot", "bookAppointment", "cancelBooking"):
+        assert moved("vorzimmer_graphql_operations_total", type="mutation", field=field) == 1
 
 
 @HUEY.task()
