@@ -1,0 +1,68 @@
+"""What an operator's tools read from a production server process: JSON log lines that carry
+the request id of the response, and /metrics summed over several processes of one host."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.commands.test_serve import get
+from tests.core.production_server import DAPHNE, migrate, running
+from tests.metrics_scrape import TOKEN
+
+NO_WORKER = {"HEALTH_HUEY_MAX_AGE_SECONDS": "0"}  # no Huey consumer runs beside these
+
+
+def test_a_production_server_writes_one_json_object_per_line(tmp_path):
+    var_dir = tmp_path / "var"
+    migrate(var_dir)
+    # daphne itself: `serve` also prints its system checks' warnings, which are no log.
+    with running(DAPHNE, var_dir, "daphne", LOG_FORMAT="json", **NO_WORKER) as server:
+        missing = get(server.port, "/no-such-page?email=canary.json@example.org")
+        live = get(server.port, "/api/health/live")
+        assert server.stop() == 0
+    assert missing.status == 404
+    lines = [json.loads(line) for line in server.log().splitlines() if line.strip()]
+    assert lines, "the server wrote no log line"
+    assert {tuple(sorted(line)) for line in lines} <= {
+        ("level", "logger", "message", "request_id", "time"),
+        ("exc", "level", "logger", "message", "request_id", "time"),
+    }
+    access = {line["request_id"]: line for line in lines if line["logger"] == "backend.access"}
+    for answer, request in [(missing, "GET /no-such-page 404"), (live, "GET /api/health/live 200")]:
+        [request_id] = [v for k, v in answer.headers.items() if k.lower() == "x-request-id"]
+        line = access[request_id]
+        assert line["message"].startswith(request + " ") and line["level"] == "INFO"
+        assert line["time"].endswith("+00:00")
+    assert "canary" not in server.log()
+
+
+def scrape(port: int) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read().decode()
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_metrics_of_several_processes_add_up(tmp_path):
+    var_dir = tmp_path / "var"
+    shared = tmp_path / "prometheus"
+    shared.mkdir()  # empty at start, as the deployment's start script makes it
+    env = {**NO_WORKER, "METRICS_TOKEN": TOKEN, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    migrate(var_dir)
+    with running(DAPHNE, var_dir, "one", **env) as one, running(DAPHNE, var_dir, "two", **env) as two:
+        for port, times in [(one.port, 3), (two.port, 2)]:
+            for _ in range(times):
+                assert get(port, "/api/health/live").status == 200
+        labels = frozenset({"method": "GET", "route": "health-live", "status": "200"}.items())
+        from_one, from_two = scrape(one.port), scrape(two.port)
+    key = ("vorzimmer_http_requests_total", labels)
+    assert from_one[key] == from_two[key] == 5  # either process answers for both
