@@ -83,5 +83,4 @@ def running(command: list[str], var_dir: Path, name: str, **env: str) -> Iterato
         server.stop()
 
 
-
 DAPHNE = [sys.executable, "-m", "daphne", "-v", "0", "-p", "{port}", "backend.asgi:application"]

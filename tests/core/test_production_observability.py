@@ -58,7 +58,10 @@ def test_metrics_of_several_processes_add_up(tmp_path):
     shared.mkdir()  # empty at start, as the deployment's start script makes it
     env = {**NO_WORKER, "METRICS_TOKEN": TOKEN, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
     migrate(var_dir)
-    with running(DAPHNE, var_dir, "one", **env) as one, running(DAPHNE, var_dir, "two", **env) as two:
+    with (
+        running(DAPHNE, var_dir, "one", **env) as one,
+        running(DAPHNE, var_dir, "two", **env) as two,
+    ):
         for port, times in [(one.port, 3), (two.port, 2)]:
             for _ in range(times):
                 assert get(port, "/api/health/live").status == 200
