@@ -543,3 +543,11 @@ HEALTH_MIN_FREE_DISK_MB = env_int("HEALTH_MIN_FREE_DISK_MB", 500)
 # /metrics answers 404 until this is set, then only to `Authorization: Bearer <token>`.
 # (PROMETHEUS_MULTIPROC_DIR, read by prometheus_client itself, sums several processes.)
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Error reports to Sentry (or a compatible service) when set; personal data is removed before
+# sending (backend/core/error_reports.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN:
+    from backend.core.error_reports import init as _init_error_reports
+
+    _init_error_reports(SENTRY_DSN, SENTRY_ENVIRONMENT)
