@@ -4,9 +4,12 @@ that move with real requests, bookings, cancellations, holds and failed jobs."""
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.test import Client
 from huey.contrib.djhuey import HUEY
 
+from backend.asgi import application
 from tests.conftest import at, working_day
 from tests.documents import CANCEL, HOLD_SLOT
 from tests.factories import book
@@ -114,3 +117,27 @@ def test_failed_jobs_and_the_queue_depth_are_counted(token):
         value(before, "vorzimmer_huey_job_failures_total", task=task) + 1
     )
     assert pending >= 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_websocket_connections_are_counted_while_open(token):
+    def open_and_total(samples) -> tuple[float, float]:
+        return (
+            value(samples, "vorzimmer_websocket_connections_open"),
+            value(samples, "vorzimmer_websocket_connections_total"),
+        )
+
+    before = open_and_total(await sync_to_async(scrape)())
+    ws = WebsocketCommunicator(
+        application,
+        "/graphql",
+        subprotocols=["graphql-transport-ws"],
+        headers=[(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1")],
+    )
+    assert (await ws.connect(timeout=10))[0] is True
+    during = open_and_total(await sync_to_async(scrape)())
+    await ws.disconnect(code=1000)
+    after = open_and_total(await sync_to_async(scrape)())
+    assert during == (before[0] + 1, before[1] + 1)
+    assert after == (before[0], before[1] + 1)

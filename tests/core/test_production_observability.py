@@ -4,11 +4,15 @@ the request id of the response, and /metrics summed over several processes of on
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
+import urllib.error
 import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.commands.test_serve import get
+from tests.commands.test_serve import ROOT, free_port, get, production_env
 from tests.core.production_server import DAPHNE, migrate, running
 from tests.metrics_scrape import TOKEN
 
@@ -69,3 +73,60 @@ def test_metrics_of_several_processes_add_up(tmp_path):
         from_one, from_two = scrape(one.port), scrape(two.port)
     key = ("vorzimmer_http_requests_total", labels)
     assert from_one[key] == from_two[key] == 5  # either process answers for both
+
+
+def test_readiness_waits_for_the_huey_consumers_heartbeat(tmp_path):
+    """A web process without a running consumer is not ready (huey named); once the consumer
+    starts, its first heartbeat makes it ready."""
+    var_dir = tmp_path / "var"
+    migrate(var_dir)
+    port = free_port()
+    with (
+        (tmp_path / "daphne.err").open("wb") as log,
+        subprocess.Popen(
+            [part.format(port=port) for part in DAPHNE],
+            cwd=ROOT,
+            env=production_env(var_dir, HEALTH_HUEY_MAX_AGE_SECONDS="120"),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        ) as web,
+    ):
+        try:
+            first = wait_for(lambda: ready_state(port), lambda state: state is not None)
+            assert first == (503, ["huey"])
+            with subprocess.Popen(
+                [sys.executable, "manage.py", "run_huey"],
+                cwd=ROOT,
+                env=production_env(var_dir),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ) as consumer:
+                try:
+                    ready = wait_for(lambda: ready_state(port), lambda s: s and s[0] == 200)
+                    assert ready == (200, [])
+                finally:
+                    consumer.terminate()
+        finally:
+            web.terminate()
+
+
+def ready_state(port: int) -> tuple[int, list[str]] | None:
+    try:
+        request = urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health/ready", timeout=10)
+        with request as response:
+            return response.status, json.loads(response.read())["failing"]
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())["failing"]
+    except OSError:
+        return None  # not listening yet
+
+
+def wait_for(probe, done, timeout: float = 180.0):
+    """Polls `probe` until `done(result)`, within a generous deadline (busy machines)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if done(result):
+            return result
+        assert time.monotonic() < deadline, f"still {result!r}"
+        time.sleep(0.2)
