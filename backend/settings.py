@@ -543,6 +543,12 @@ HEALTH_MIN_FREE_DISK_MB = env_int("HEALTH_MIN_FREE_DISK_MB", 500)
 # /metrics answers 404 until this is set, then only to `Authorization: Bearer <token>`.
 # (PROMETHEUS_MULTIPROC_DIR, read by prometheus_client itself, sums several processes.)
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+_multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _multiprocess_dir and not Path(_multiprocess_dir).is_dir():
+    raise ImproperlyConfigured(
+        f"PROMETHEUS_MULTIPROC_DIR {_multiprocess_dir!r} is no directory: create it (empty) "
+        "before the processes start."
+    )
 # Error reports to Sentry (or a compatible service) when set; personal data is removed before
 # sending (backend/core/error_reports.py).
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")

@@ -2,20 +2,20 @@
 name of readiness."""
 
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import health
 
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@require_GET
+@require_safe  # GET and HEAD: some balancers probe with HEAD
 def live(request):
     """200 while the process serves requests; asks no database, no Redis."""
     return JsonResponse({"status": "ok"}, headers=NO_STORE)
 
 
-@require_GET
+@require_safe  # GET and HEAD: some balancers probe with HEAD
 def ready(request):
     """200 when every check passes, else 503 naming the failing checks."""
     checks = health.readiness()

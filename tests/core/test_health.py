@@ -153,3 +153,7 @@ def test_readiness_is_cheap_to_poll(client, django_assert_max_num_queries):
     client.get("/api/health/ready")  # the migration graph and the heartbeat are remembered
     with django_assert_max_num_queries(1):  # SELECT 1
         assert client.get("/api/health/ready").status_code == 200
+
+
+def test_balancers_may_probe_with_head(client):
+    assert client.head("/api/health/live").status_code == 200

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.commands.test_serve import ROOT, free_port, get, production_env
@@ -130,3 +131,31 @@ def wait_for(probe, done, timeout: float = 180.0):
             return result
         assert time.monotonic() < deadline, f"still {result!r}"
         time.sleep(0.2)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        (
+            "PROMETHEUS_MULTIPROC_DIR",
+            "{tmp}/no-such-dir",
+            "PROMETHEUS_MULTIPROC_DIR '{tmp}/no-such-dir' is no directory: create it (empty) "
+            "before the processes start.",
+        ),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT 'xml' is unknown: use text or json."),
+    ],
+)
+def test_a_bad_setting_stops_the_start_with_a_clear_error(tmp_path, setting, value, message):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=production_env(tmp_path / "var", **{setting: value.format(tmp=tmp_path)}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "django.core.exceptions.ImproperlyConfigured: " + message.format(tmp=tmp_path)
+    )
