@@ -1,5 +1,5 @@
 """backend.asgi with tests/core/failing_urls.py as its URLs: a production server with views
-that fail for real (daphne tests.core.failing_asgi:application)."""
+that fail for real (`manage.py run_web --application tests.core.failing_asgi.application`)."""
 
 import os
 

@@ -83,4 +83,5 @@ def running(command: list[str], var_dir: Path, name: str, **env: str) -> Iterato
         server.stop()
 
 
-DAPHNE = [sys.executable, "-m", "daphne", "-v", "0", "-p", "{port}", "backend.asgi:application"]
+# The production web runner (backend/web/server.py), as deployments start it.
+RUN_WEB = [sys.executable, "manage.py", "run_web", "--port", "{port}"]

@@ -22,13 +22,8 @@ from tests.notifications.test_no_personal_data_in_logs import CANARIES, EMAIL, N
 
 SERVER = [
     sys.executable,
-    "-m",
-    "daphne",
-    "-v",
-    "0",
-    "-p",
-    "{port}",
-    "tests.core.failing_asgi:application",
+    *["manage.py", "run_web", "--port", "{port}"],
+    *["--application", "tests.core.failing_asgi.application"],
 ]
 
 

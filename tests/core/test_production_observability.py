@@ -14,7 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.commands.test_serve import ROOT, free_port, get, production_env
-from tests.core.production_server import DAPHNE, migrate, running
+from tests.core.production_server import RUN_WEB, migrate, running
 from tests.metrics_scrape import TOKEN
 
 NO_WORKER = {"HEALTH_HUEY_MAX_AGE_SECONDS": "0"}  # no Huey consumer runs beside these
@@ -23,8 +23,8 @@ NO_WORKER = {"HEALTH_HUEY_MAX_AGE_SECONDS": "0"}  # no Huey consumer runs beside
 def test_a_production_server_writes_one_json_object_per_line(tmp_path):
     var_dir = tmp_path / "var"
     migrate(var_dir)
-    # daphne itself: `serve` also prints its system checks' warnings, which are no log.
-    with running(DAPHNE, var_dir, "daphne", LOG_FORMAT="json", **NO_WORKER) as server:
+    # run_web itself: `serve` also prints its system checks' warnings, which are no log.
+    with running(RUN_WEB, var_dir, "web", LOG_FORMAT="json", **NO_WORKER) as server:
         missing = get(server.port, "/no-such-page?email=canary.json@example.org")
         live = get(server.port, "/api/health/live")
         assert server.stop() == 0
@@ -64,8 +64,8 @@ def test_metrics_of_several_processes_add_up(tmp_path):
     env = {**NO_WORKER, "METRICS_TOKEN": TOKEN, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
     migrate(var_dir)
     with (
-        running(DAPHNE, var_dir, "one", **env) as one,
-        running(DAPHNE, var_dir, "two", **env) as two,
+        running(RUN_WEB, var_dir, "one", **env) as one,
+        running(RUN_WEB, var_dir, "two", **env) as two,
     ):
         for port, times in [(one.port, 3), (two.port, 2)]:
             for _ in range(times):
@@ -83,9 +83,9 @@ def test_readiness_waits_for_the_huey_consumers_heartbeat(tmp_path):
     migrate(var_dir)
     port = free_port()
     with (
-        (tmp_path / "daphne.err").open("wb") as log,
+        (tmp_path / "web.err").open("wb") as log,
         subprocess.Popen(
-            [part.format(port=port) for part in DAPHNE],
+            [part.format(port=port) for part in RUN_WEB],
             cwd=ROOT,
             env=production_env(var_dir, HEALTH_HUEY_MAX_AGE_SECONDS="120"),
             stdout=log,
