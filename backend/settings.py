@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from backend.core.private_files import restrict_to_owner
 
@@ -393,6 +394,14 @@ POW_RAISE_MAX_STEPS = env_int("POW_RAISE_MAX_STEPS", 3)
 # Signs challenges; by default derived from SECRET_KEY (rotating that voids open challenges).
 ALTCHA_HMAC_KEY = os.environ.get("ALTCHA_HMAC_KEY", "")
 
+# LOG_FORMAT=text (default) or json: one JSON object per line (backend/core/logs.py).
+LOG_FORMATTERS = {
+    "text": "backend.core.logs.ClientErrorsWithoutTraceback",
+    "json": "backend.core.logs.JsonLines",
+}
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower() or "text"
+if LOG_FORMAT not in LOG_FORMATTERS:
+    raise ImproperlyConfigured(f"LOG_FORMAT {LOG_FORMAT!r} is unknown: use text or json.")
 # One line per request from backend.core.access_log (method, path without the query string,
 # status, duration): GET queries carry GraphQL variables, i.e. personal data. Answers below 500
 # are ordinary (a 404, a refused login, a rate limit): django.request's duplicate of them is
@@ -403,8 +412,9 @@ LOGGING = {
     "filters": {"server_errors_only": {"()": "backend.core.logs.ServerErrorsOnly"}},
     "formatters": {
         "line": {
-            "()": "backend.core.logs.ClientErrorsWithoutTraceback",
-            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+            "()": LOG_FORMATTERS[LOG_FORMAT],
+            # The request id ("-" outside a request) leads to every line of one request.
+            "format": "%(asctime)s %(levelname)s %(request_id)s %(name)s: %(message)s",
         }
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
@@ -528,3 +538,27 @@ GRAPHQL_COST_BUDGET_AUTHENTICATED = env_int("GRAPHQL_COST_BUDGET_AUTHENTICATED",
 # After SIGTERM: how long requests in flight may take to answer before they are cut. Above the
 # GraphQL request budget, so a request that started before the signal always finishes.
 WEB_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("WEB_SHUTDOWN_GRACE_SECONDS", "20"))
+
+# --- Health, logs, metrics, error reports (docs/operations-observability.md) ----------------
+# Readiness (/api/health/ready) fails when the Huey consumer's heartbeat (written at its start
+# and every minute) is older than this; 0 switches the check off (a web process without jobs).
+HEALTH_HUEY_MAX_AGE_SECONDS = env_int("HEALTH_HUEY_MAX_AGE_SECONDS", 300)
+# ... and when var/ or the backup directory has less free space than this.
+HEALTH_MIN_FREE_DISK_MB = env_int("HEALTH_MIN_FREE_DISK_MB", 500)
+# /metrics answers 404 until this is set, then only to `Authorization: Bearer <token>`.
+# (PROMETHEUS_MULTIPROC_DIR, read by prometheus_client itself, sums several processes.)
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+_multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _multiprocess_dir and not Path(_multiprocess_dir).is_dir():
+    raise ImproperlyConfigured(
+        f"PROMETHEUS_MULTIPROC_DIR {_multiprocess_dir!r} is no directory: create it (empty) "
+        "before the processes start."
+    )
+# Error reports to Sentry (or a compatible service) when set; personal data is removed before
+# sending (backend/core/error_reports.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN:
+    from backend.core.error_reports import init as _init_error_reports
+
+    _init_error_reports(SENTRY_DSN, SENTRY_ENVIRONMENT)

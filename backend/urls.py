@@ -2,14 +2,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
-from backend.core.views import health
+from backend.core import views as health
+from backend.web.metrics import metrics_view
 from backend.web.pages import embed_page, embed_script, page, service_worker
 from schema.build import schema
 from schema.view import graphql_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/health", health, name="health"),
+    path("api/health", health.ready, name="health"),  # the older name of readiness
+    path("api/health/live", health.live, name="health-live"),
+    path("api/health/ready", health.ready, name="health-ready"),
+    path("metrics", metrics_view, name="metrics"),
     path("graphql", graphql_view(schema, settings.DEBUG), name="graphql"),
     path("", page("site"), name="site"),
     path("manage/<str:code>", page("manage"), name="manage"),

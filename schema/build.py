@@ -19,6 +19,7 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from .errors import is_fault, should_mask
 from .guard import RequestGuard
 from .limits import validation_rules
+from .metrics import OperationMetrics
 from .mutations.booking import BookingMutation
 from .mutations.holds import HoldMutation
 from .mutations.manage import ManageMutation
@@ -95,6 +96,7 @@ def build_schema(debug: bool) -> strawberry.Schema:
         RequestGuard,  # before ValidationCache: the expanded size is checked before any rule
         lambda: ValidationCache(maxsize=256),
         DjangoOptimizerExtension,
+        OperationMetrics,
     ]
     if not debug:
         extensions.append(lambda: MaskErrors(should_mask_error=should_mask))

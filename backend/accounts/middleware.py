@@ -14,6 +14,8 @@ from .models import ApiToken
 from .tokens import hash_secret
 
 TOKEN_PREFIX = "vz_"
+# The Prometheus scraper's bearer token is METRICS_TOKEN, checked by that view (no user).
+OWN_TOKEN_PATHS = frozenset({"/metrics"})
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
@@ -23,7 +25,7 @@ class BearerTokenMiddleware:
 
     def __call__(self, request):
         header = request.headers.get("Authorization", "")
-        if header:
+        if header and request.path not in OWN_TOKEN_PATHS:
             scheme, _, secret = header.partition(" ")
             secret = secret.strip()
             if scheme.lower() == "bearer" and secret.startswith(DEVICE_TOKEN_PREFIX):

@@ -1,5 +1,7 @@
 """One log line per HTTP request (method, path, status, duration) and per WebSocket when it
-ends (path, handshake status, close code, how long it was open).
+ends (path, handshake status, close code, how long it was open). The same middleware gives
+each request its id (backend/core/request_id.py) and counts it (backend/core/metrics.py): one
+layer around the whole answer instead of three.
 
 Never the query string (GET /graphql carries GraphQL variables, i.e. personal data), never the
 client's address or headers. daphne's own access log prints query strings: `serve` turns it off
@@ -13,6 +15,8 @@ import time
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.decorators import sync_and_async_middleware
+
+from . import metrics, request_id
 
 logger = logging.getLogger("backend.access")
 MAX_PATH = 200  # a path longer than this is noise (or an attack) either way
@@ -33,6 +37,12 @@ def log_request(request: HttpRequest, response: HttpResponseBase, started: float
     )
 
 
+def _finish(request: HttpRequest, response: HttpResponseBase, started: float, rid: str) -> None:
+    response[request_id.HEADER] = rid
+    log_request(request, response, started)
+    metrics.observe_request(request, response, time.perf_counter() - started)
+
+
 @sync_and_async_middleware
 def AccessLogMiddleware(get_response):
     # Both flavours, so the ASGI stack never hops threads for the sake of a log line.
@@ -40,19 +50,40 @@ def AccessLogMiddleware(get_response):
 
         async def async_middleware(request: HttpRequest) -> HttpResponseBase:
             started = time.perf_counter()
-            response = await get_response(request)
-            log_request(request, response, started)
+            rid = request_id.choose(
+                request.META.get("HTTP_X_REQUEST_ID"), request.META.get("REMOTE_ADDR")
+            )
+            token = request_id.begin(rid)
+            try:
+                response = await get_response(request)
+                _finish(request, response, started, rid)
+            finally:
+                request_id.end(token)
             return response
 
         return async_middleware
 
     def middleware(request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
-        response = get_response(request)
-        log_request(request, response, started)
+        rid = request_id.choose(
+            request.META.get("HTTP_X_REQUEST_ID"), request.META.get("REMOTE_ADDR")
+        )
+        token = request_id.begin(rid)
+        try:
+            response = get_response(request)
+            _finish(request, response, started, rid)
+        finally:
+            request_id.end(token)
         return response
 
     return middleware
+
+
+def _header(scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or ():
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
 
 
 class WebSocketAccessLog:
@@ -66,10 +97,16 @@ class WebSocketAccessLog:
     async def __call__(self, scope, receive, send):
         started = time.perf_counter()
         outcome: dict = {"accepted": False, "code": None}
+        client = scope.get("client") or (None, None)
+        rid = request_id.choose(_header(scope, b"x-request-id"), client[0])
+        token = request_id.begin(rid)
 
         async def watching_send(message):
             if message["type"] == "websocket.accept":
                 outcome["accepted"] = True
+                metrics.websocket_opened()
+                headers = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                message = {**message, "headers": headers}
             elif message["type"] == "websocket.close" and outcome["code"] is None:
                 outcome["code"] = message.get("code") or 1000
             await send(message)
@@ -85,6 +122,7 @@ class WebSocketAccessLog:
         finally:
             path = _printable(scope.get("path", ""), MAX_PATH)
             if outcome["accepted"]:
+                metrics.websocket_closed()
                 logger.info(
                     "WS %s 101 closed %s after %.1f s",
                     path,
@@ -93,3 +131,4 @@ class WebSocketAccessLog:
                 )
             else:
                 logger.info("WS %s 403", path)
+            request_id.end(token)

@@ -10,3 +10,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the production configuration checks)
+        from .metrics import connect_huey
+        from .request_id import install_log_record_factory
+
+        install_log_record_factory()
+        connect_huey()

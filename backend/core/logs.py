@@ -1,4 +1,5 @@
-"""Log filtering for one line per request and tracebacks only for real errors.
+"""Log filtering for one line per request and tracebacks only for real errors; the two line
+formats (LOG_FORMAT=text, the default, or json), both with the request id.
 
 Django logs every answer >= 400 on django.request ("Not Found: /x") and attaches the exception
 with its traceback to 403s, 400s and suspicious requests (django.security.*). A 404 or a
@@ -6,7 +7,9 @@ refused request is ordinary traffic: backend.core.access_log already writes its 
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import UTC, datetime
 
 
 def _client_error(record: logging.LogRecord) -> bool:
@@ -30,4 +33,31 @@ class ClientErrorsWithoutTraceback(logging.Formatter):
             record = logging.makeLogRecord(
                 {**record.__dict__, "exc_info": None, "exc_text": None, "stack_info": None}
             )
+        if getattr(record, "request_id", None) is None:  # outside a request, or a record
+            record = logging.makeLogRecord({**record.__dict__, "request_id": "-"})  # from afar
+        return self.render(record)
+
+    def render(self, record: logging.LogRecord) -> str:
         return super().format(record)
+
+
+class JsonLines(ClientErrorsWithoutTraceback):
+    """LOG_FORMAT=json: one JSON object per line for a log collector (time in UTC, level,
+    logger, message, request_id, and exc with the traceback when there is one)."""
+
+    def render(self, record: logging.LogRecord) -> str:
+        request_id = record.__dict__["request_id"]
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": None if request_id == "-" else request_id,
+        }
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            line["exc"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, ensure_ascii=False, default=str)

@@ -1,42 +1,31 @@
-from django.conf import settings
-from django.db import connection
+"""Health endpoints (backend/core/health.py): liveness, readiness, and /api/health, the older
+name of readiness."""
+
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
+
+from . import health
+
+NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _database_ok() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
-    except Exception:
-        return False
+@require_safe  # GET and HEAD: some balancers probe with HEAD
+def live(request):
+    """200 while the process serves requests; asks no database, no Redis."""
+    return JsonResponse({"status": "ok"}, headers=NO_STORE)
 
 
-def _redis_ok() -> bool | None:
-    if not settings.REDIS_URL:
-        return None
-    import redis
-
-    try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1
-        )
-        return bool(client.ping())
-    except Exception:
-        return False
-
-
-@require_GET
-def health(request):
-    """200 when the database (and Redis, when configured) answers, else 503."""
-    checks = {"database": _database_ok()}
-    redis_state = _redis_ok()
-    if redis_state is not None:
-        checks["redis"] = redis_state
-    healthy = all(checks.values())
+@require_safe  # GET and HEAD: some balancers probe with HEAD
+def ready(request):
+    """200 when every check passes, else 503 naming the failing checks."""
+    checks = health.readiness()
+    failing = [name for name, passed in checks.items() if not passed]
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status=200 if healthy else 503,
-        headers={"Cache-Control": "no-store"},
+        {
+            "status": "unavailable" if failing else "ok",
+            "failing": failing,
+            "checks": {name: "ok" if passed else "failing" for name, passed in checks.items()},
+        },
+        status=503 if failing else 200,
+        headers=NO_STORE,
     )

@@ -11,6 +11,8 @@ class WebConfig(AppConfig):
     def ready(self) -> None:
         from corsheaders.signals import check_request_enabled
 
+        from . import metrics
         from .origins import cors_allows
 
         check_request_enabled.connect(cors_allows, dispatch_uid="vorzimmer-cors")
+        metrics.connect()  # domain counters follow the events

@@ -124,6 +124,8 @@ def bootstrap() -> Environment:
     os.environ.setdefault("EMAIL_BACKEND", "console")
     os.environ.setdefault("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Most benchmarks start servers without a Huey consumer: readiness must not wait for one.
+    os.environ.setdefault("HEALTH_HUEY_MAX_AGE_SECONDS", "0")
     url = os.environ.get("DATABASE_URL", "")
     vendor = _vendor_of(url) if url else "sqlite"
     if vendor == "postgresql":

@@ -42,10 +42,13 @@ def summary(records) -> list[tuple[str, str, str, bool]]:
 
 
 def printed_lines(out: StringIO) -> list[str]:
-    """The handler's lines without their time stamp and the access line's duration."""
-    return [
-        re.sub(r" \d+\.\d ms$", "", line.split(" ", 2)[2]) for line in out.getvalue().splitlines()
-    ]
+    """The handler's lines without their time stamp, request id and the access line's
+    duration."""
+    lines = []
+    for line in out.getvalue().splitlines():
+        _date, _time, level, _request_id, rest = line.split(" ", 4)
+        lines.append(re.sub(r" \d+\.\d ms$", "", f"{level} {rest}"))
+    return lines
 
 
 @contextmanager
@@ -126,3 +129,28 @@ def test_a_real_error_keeps_its_traceback(everything, settings):
     assert "Traceback (most recent call last)" in printed
     assert "RuntimeError: a bug in a view" in printed
     assert "canary" not in printed
+
+
+@pytest.mark.django_db
+def test_json_lines_carry_the_traceback_and_the_request_id(settings):
+    from backend.core.logs import JsonLines
+
+    settings.ROOT_URLCONF = "tests.core.failing_urls"
+    handler = next(h for h in logging.getLogger().handlers if h.name == "console")
+    previous = handler.formatter
+    handler.setFormatter(JsonLines())
+    try:
+        with server_log() as out:
+            response = Client(raise_request_exception=False).get("/broken", {"email": CANARY})
+    finally:
+        handler.setFormatter(previous)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(line["logger"], line["level"]) for line in lines] == [
+        ("django.request", "ERROR"),
+        ("backend.access", "INFO"),
+    ]
+    assert {line["request_id"] for line in lines} == {response["X-Request-ID"]}
+    assert lines[0]["exc"].startswith("Traceback (most recent call last)")
+    assert lines[0]["exc"].endswith("RuntimeError: a bug in a view")
+    assert "exc" not in lines[1]
+    assert "canary" not in out.getvalue()

@@ -171,6 +171,8 @@ def _server_env(database_url: str) -> dict[str, str]:
             # The pages' tests cancel and reschedule and expect the slot back at once; the
             # freed-slot cool-down is tested through /graphql (test_freed_slot_cooldown.py).
             "FREED_SLOT_COOLDOWN_MAX_SECONDS": "0",
+            # No Huey consumer runs beside this server: readiness must not wait for one.
+            "HEALTH_HUEY_MAX_AGE_SECONDS": "0",
         }
     )
     # REDIS_URL passes through: with it the server uses channels-redis and checks Redis in
