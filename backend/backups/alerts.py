@@ -25,7 +25,7 @@ def recipients() -> list[str]:
 
 
 def alert(subject: str, text: str) -> None:
-    logger.error("%s: %s", subject, text)
+    logger.error("%s", text)
     to = recipients()
     if not to:
         logger.error("No admin e-mail address for the backup alert (set BACKUP_ALERT_EMAIL).")

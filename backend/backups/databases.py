@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from django.db import connections, transaction
+from django.db.utils import load_backend
 
 from .state import database_state
 
@@ -122,15 +123,19 @@ def temporary_alias(name: str) -> Iterator[str]:
     if base["ENGINE"].endswith("sqlite3"):
         options.pop("init_command", None)  # no WAL switch on a file we checksum
     alias = f"backups_{secrets.token_hex(6)}"
-    connections.settings[alias] = {**base, "NAME": name, "OPTIONS": options, "CONN_MAX_AGE": 0}
+    # Registered for this thread only, not in DATABASES: a connection for one job, never
+    # handed to other code (and Django's test isolation allows such dynamic connections).
+    wrapper = load_backend(base["ENGINE"]).DatabaseWrapper(
+        {**base, "NAME": name, "OPTIONS": options, "CONN_MAX_AGE": 0}, alias
+    )
+    connections[alias] = wrapper
     try:
         yield alias
     finally:
         try:
-            connections[alias].close()
-            del connections[alias]
+            wrapper.close()
         finally:
-            del connections.settings[alias]
+            del connections[alias]
 
 
 def database_url(name: str) -> str:
