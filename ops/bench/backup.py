@@ -33,10 +33,10 @@ import harness
 
 ENV = harness.bootstrap()  # before any Django import: private var dir, settings, django.setup()
 
+import dataset  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-import dataset  # noqa: E402
 from backend.backups.databases import estimated_size  # noqa: E402
 from backend.bookings.models import Booking  # noqa: E402
 
