@@ -9,7 +9,7 @@ name and are never rotated away."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -50,10 +50,9 @@ def survivors(
     return keep
 
 
-def rotate(backup_dir: Path, now_files: Iterable[Path] | None = None) -> list[Path]:
+def rotate(backup_dir: Path) -> list[Path]:
     """Delete the regular backups in backup_dir that `survivors` does not keep."""
-    files = list(now_files) if now_files is not None else list(backup_dir.iterdir())
-    stamps = {p.name: t for p in files if (t := created_at(p.name)) is not None}
+    stamps = {p.name: t for p in backup_dir.iterdir() if (t := created_at(p.name)) is not None}
     keep = survivors(
         stamps,
         ZoneInfo(settings.TIME_ZONE),

@@ -52,6 +52,18 @@ def test_restore_failing_its_checks_rolls_back(office, tmp_path):
     assert "verified." in run("verify_backup", str(safety[0]))
 
 
+def test_verify_backup_fails_on_an_archive_whose_manifest_does_not_match(office, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    bad = manifest_not_matching_its_dump(run_backup(), work)
+
+    with pytest.raises(CommandError) as failed:
+        run("verify_backup", str(bad))
+
+    assert "FAILED verification" in str(failed.value)
+    assert "bookings_booking: content checksum differs from the manifest" in str(failed.value)
+
+
 def test_restore_refuses_archive_of_a_newer_version(office, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
