@@ -9,17 +9,21 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.db import DatabaseError
 
 logger = logging.getLogger("backend.backups")
 
 
 def recipients() -> list[str]:
-    admins = (
-        get_user_model()
-        .objects.filter(is_superuser=True, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    try:
+        admins = list(
+            get_user_model()
+            .objects.filter(is_superuser=True, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+    except DatabaseError:  # the database may be why the backup failed
+        admins = []
     extra = [a.strip() for a in settings.BACKUP_ALERT_EMAIL.split(",") if a.strip()]
     return sorted(set(admins) | set(extra))
 

@@ -172,11 +172,17 @@ def scratch_database(dump_file: Path) -> Iterator[str]:
     if vendor() != "postgresql":
         yield str(dump_file)
         return
+    import psycopg
     from psycopg import sql
 
     name = f"vz_scratch_{secrets.token_hex(6)}"
-    with _maintenance_connection() as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        with _maintenance_connection() as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        raise DatabaseError(
+            f"Cannot create a scratch database (the database user needs CREATEDB): {exc}"
+        ) from None
     try:
         _run(
             [

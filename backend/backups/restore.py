@@ -61,8 +61,8 @@ def restore_backup(path: Path, key: str, say: Callable[[str], None] = print) -> 
                     if problems
                     else ""
                 )
-            except (databases.DatabaseError, OSError) as exc:
-                failure = str(exc)
+            except Exception as exc:  # whatever broke, the safety backup goes back in
+                failure = f"{type(exc).__name__}: {exc}"
             if not failure:
                 say("Restored; every table's rows and checksum equal the manifest.")
                 return
@@ -79,8 +79,8 @@ def _roll_back(safety: Path, key: str, failure: str) -> None:
     try:
         with unpacked(safety, key) as (manifest, work):
             problems = _apply(manifest, work)
-    except (VerificationFailed, databases.DatabaseError, OSError) as exc:
-        problems = [str(exc)]
+    except Exception as exc:
+        problems = [f"{type(exc).__name__}: {exc}"]
     if problems:
         raise RestoreFailed(
             f"Restore failed ({failure}) AND THE ROLLBACK FAILED: "

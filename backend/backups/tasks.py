@@ -37,6 +37,9 @@ def run_scheduled_backup() -> str | None:
     except BackupFailed as exc:
         alert("Nightly backup failed", str(exc))
         return None
+    except Exception as exc:  # any other failure too: a silent gap is the worst outcome
+        alert("Nightly backup failed", f"{type(exc).__name__}: {exc}")
+        raise
     rotate(backup_dir())
     logger.info("Backup written: %s", path.name)
     return str(path)
