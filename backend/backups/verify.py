@@ -60,7 +60,7 @@ def verify_backup(path: Path, key: str, say: Callable[[str], None] = print) -> d
                     )
                 tables = manifest["tables"]
                 say(
-                    f"Restored into a scratch database: {len(tables)} tables, "
+                    f"Restored into scratch database {name}: {len(tables)} tables, "
                     f"{sum(t['rows'] for t in tables.values())} rows, checksums equal."
                 )
                 say(smoke_booking(databases.database_url(name)))

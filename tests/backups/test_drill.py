@@ -4,10 +4,13 @@ and the application works on it."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 
 from backend.backups.archive import extract_archive
 from backend.bookings.models import Booking
@@ -77,3 +80,10 @@ def test_verify_backup_restores_into_scratch_and_books(office):
     assert "Smoke booking through the booking service: OK" in output
     assert output.strip().endswith("verified.")
     assert state() == before  # the smoke booking went to the scratch database
+    scratch = re.search(r"scratch database (\S+):", output)[1]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [scratch])
+            assert cursor.fetchone()[0] == 0  # dropped
+    else:
+        assert not Path(scratch).exists()  # a temporary file, removed
