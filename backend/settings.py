@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "backend.bookings",
     "backend.queue",
     "backend.notifications",
+    "backend.backups",
 ]
 
 # Kept lean: each middleware costs on every request (Django's default stack roughly halved
@@ -212,6 +213,9 @@ LANGUAGES = [
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
+
+# Uploaded files (none yet; backed up and restored with the database: backend/backups/files.py).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -562,3 +566,16 @@ if SENTRY_DSN:
     from backend.core.error_reports import init as _init_error_reports
 
     _init_error_reports(SENTRY_DSN, SENTRY_ENVIRONMENT)
+
+# --- Backups (backend/backups, docs/backup-and-restore.md) ----------------------------------
+# Encrypted archives of database, uploaded files and non-secret settings. No key: no backups
+# (the deployment check warns). Losing the key loses every backup made with it.
+BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY", "")
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+BACKUP_TIME = os.environ.get("BACKUP_TIME", "02:30")  # HH:MM in TIME_ZONE, run by the worker
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12)
+# A backup is refused (and the admins alerted) when it would leave less than this free.
+BACKUP_MIN_FREE_MB = env_int("BACKUP_MIN_FREE_MB", 1024)
+BACKUP_ALERT_EMAIL = os.environ.get("BACKUP_ALERT_EMAIL", "")  # besides the superusers
