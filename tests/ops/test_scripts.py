@@ -1,0 +1,73 @@
+"""The operator scripts parse, and pass shellcheck (Debian's, installed by
+tests/ops/install-shellcheck.sh; without it only the syntax check runs)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = [
+    REPO / "ops" / "update.sh",
+    REPO / "ops" / "kiosk" / "setup.sh",
+    REPO / "ops" / "kiosk" / "kiosk-browser.sh",
+    REPO / "ops" / "kiosk" / "kiosk-watchdog.sh",
+    REPO / "tests" / "ops" / "install-shellcheck.sh",
+]
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(REPO)))
+def test_script_syntax(script):
+    result = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert script.stat().st_mode & 0o111, f"{script} is not executable"
+
+
+@pytest.mark.skipif(
+    shutil.which("shellcheck") is None,
+    reason="shellcheck is missing: run tests/ops/install-shellcheck.sh",
+)
+def test_shellcheck():
+    result = subprocess.run(
+        ["shellcheck", "--severity=info", *map(str, SCRIPTS)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_setup_refuses_bad_arguments_before_changing_anything(tmp_path):
+    """Argument checks come first (also before the root check), so nothing is half set up."""
+    setup = REPO / "ops" / "kiosk" / "setup.sh"
+    cases = {
+        ("--server", "termine.example.de", "--role", "display", "--location", "rathaus"): (
+            "--server must be the server's address"
+        ),
+        ("--server", "https://t.example.de", "--role", "tv", "--location", "rathaus"): (
+            "--role must be display or kiosk"
+        ),
+        ("--server", "https://t.example.de", "--role", "kiosk"): "--location is needed",
+        (
+            "--server",
+            "https://t.example.de",
+            "--role",
+            "kiosk",
+            "--location",
+            "rathaus",
+            "--pair-code",
+            "12345678",
+        ): "a kiosk is paired on its own screen",
+        (
+            "--server",
+            "https://t.example.de",
+            "--role",
+            "display",
+            "--pair-code",
+            "1234",
+        ): "the pairing code has 8 digits",
+    }
+    for args, message in cases.items():
+        result = subprocess.run([str(setup), *args], capture_output=True, text=True)
+        assert result.returncode == 1, args
+        assert message in result.stderr, (args, result.stderr)
