@@ -45,6 +45,17 @@ def wait_for(condition: Callable[[], object], what: str, timeout: float = DEADLI
         time.sleep(0.2)
 
 
+def token_on_disk(profile: Path) -> bool:
+    storage = profile / "Default" / "Local Storage" / "leveldb"
+    for path in storage.glob("*"):
+        try:
+            if b"vorzimmer.displayToken" in path.read_bytes():
+                return True
+        except OSError:  # a file LevelDB compacted away meanwhile
+            continue
+    return False
+
+
 def command_line(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
 
@@ -205,7 +216,10 @@ def test_the_display_pairs_from_the_fragment_once_and_the_watchdog_keeps_it_up(
         assert flag in flags, flag
 
     # A crashed browser: the watchdog starts it again, still paired (the token is in the
-    # profile), with no code.
+    # profile), with no code. Chromium writes localStorage to disk a few seconds after a
+    # change: a browser killed before that would have lost the token (a power cut right after
+    # pairing means pairing again), so the test kills it once the token is on disk.
+    wait_for(lambda: token_on_disk(pi.state / "profile"), "the token in the profile on disk")
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: pi.pid() is None, "the browser to die")
     result = pi.watchdog()
