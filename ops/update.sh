@@ -1,57 +1,61 @@
 #!/usr/bin/env bash
 # Update vorzimmer to a new version, and roll back by itself when the new version fails.
 #
-#   ops/update.sh compose --tag 1.5.0 [options]      Docker Compose (ops/compose.yaml)
-#   ops/update.sh bare-metal --ref v1.5.0 [options]  releases beside each other, `current` symlink
+#   ops/update.sh bare-metal --ref v1.5.0 [options]   releases side by side, `app` symlink
+#   ops/update.sh compose --ref v1.5.0 [options]      build the image from this checkout at REF
+#   ops/update.sh compose --image REGISTRY/vorzimmer:1.5.0 [options]   or pull a published one
 #
 # Steps, each printed as it starts:
-#   1. refuse when the checkout this runs from has uncommitted changes (an update must be
-#      reproducible from a commit; local edits would be lost or half-applied);
-#   2. backup: `manage.py backup` through the entrypoint; its archive is the safety backup;
-#   3. replace: compose pulls the new image tag; bare metal unpacks the git ref into a new
-#      release directory beside the current one and installs its dependencies there;
-#   4. migrate with the new version (noting whether it had migrations to apply);
-#   5. start it: compose `up -d`; bare metal switches the `current` symlink and restarts;
-#   6. wait until /api/health/ready answers 200.
-# On a failure in 4-6 it rolls back: the previous image tag / the previous symlink; when the
-# new version's migrations ran, the database is restored from the safety backup with
-# `manage.py restore` (run by the previous version) before it starts again. It exits 0 when
-# the update went through, 1 when it failed and was rolled back, 2 when the rollback failed
-# too (then read the printed steps: the safety backup's path is among them).
+#   1. refuse when the git checkout this runs from has uncommitted changes (an update is made
+#      from commits only; local edits would be lost or half-applied);
+#   2. backup: `manage.py backup` through ops/entrypoint.sh; the archive is the safety backup;
+#   3. replace: bare metal unpacks REF into a new release directory beside the running one
+#      and installs its dependencies there; compose builds (or pulls) the new image and keeps
+#      the running one tagged for the rollback;
+#   4. migrate with the new version, noting whether it had migrations to apply;
+#   5. start it: bare metal switches the `app` symlink and restarts the services; compose
+#      `up -d`;
+#   6. wait until the readiness check (/api/health/ready) answers 200.
+# When 4-6 fail it rolls back: the previous symlink / image; when the new version's migrations
+# ran, the database is restored from the safety backup (`manage.py restore`, run by the
+# previous version, services stopped) before the previous version starts again.
+# Exit status: 0 updated; 1 refused or failed before anything changed, or failed and rolled
+# back; 2 the rollback failed too (the safety backup's path is printed).
 #
-# Options (both modes):
-#   --health-url URL   readiness address (default http://127.0.0.1:8000/api/health/ready)
+# Options:
+#   --health-url URL   readiness address (bare metal: http://127.0.0.1:8001/api/health/ready,
+#                      the first web process; compose: https://$DOMAIN/api/health/ready)
 #   --timeout SECONDS  how long to wait for readiness (default 180)
-# compose:
-#   --tag TAG          the image tag to run (required)
-#   --compose-file F   default ops/compose.yaml beside this script
-#   --env-file F       the compose .env holding VORZIMMER_TAG (default ops/.env)
-# bare-metal:
-#   --ref REF          git commit, tag or branch of --repo to install (required)
-#   --base DIR         holds releases/ and the `current` symlink (default /opt/vorzimmer)
-#   --repo DIR         git checkout the release is made from (default: the one this script is in)
-#   --env-file F       settings file the services read (default /etc/vorzimmer/vorzimmer.env
-#                      when it exists); exported to the entrypoint's commands
-#   --keep N           releases kept besides the current one (default 3)
-# Environment (bare metal; defaults for systemd, tests point them at their own processes):
-#   VORZIMMER_INSTALL_COMMAND  run in the new release directory to install its dependencies
+#   --repo DIR         the git checkout to update from (default: the one this script is in)
+# bare-metal (the layout of ops/systemd: /srv/vorzimmer/{app,var,static,backups}):
+#   --ref REF          commit, tag or branch of --repo to install (required)
+#   --base DIR         holds releases/, var/ and the `app` symlink the units run (default
+#                      /srv/vorzimmer)
+#   --env-file F       the services' settings (default /etc/vorzimmer/env)
+#   --user NAME        runs backup/migrate/restore as this user (default vorzimmer when this
+#                      runs as root and the user exists)
+#   --keep N           older releases kept besides the running and the previous one (default 3)
+# compose (ops/compose.yaml, settings in ops/.env):
+#   --ref REF | --image IMAGE   check REF out and build, or pull IMAGE; either becomes the
+#                               compose file's vorzimmer:latest
+# Environment (bare metal; the defaults are for systemd, tests point them at own processes):
+#   VORZIMMER_INSTALL_COMMAND  run in the new release to install its dependencies
 #                              (default: python3 -m venv .venv && .venv/bin/pip install .)
-#   VORZIMMER_RESTART_COMMAND  restarts the services on `current`; must fail when they fail to
-#                              start (default: systemctl restart vorzimmer.target)
+#   VORZIMMER_RESTART_COMMAND  (re)starts the services on `app`; must fail when they do not
+#                              come up (default: systemctl restart vorzimmer.target)
 #   VORZIMMER_STOP_COMMAND     stops them before a restore (default: systemctl stop vorzimmer.target)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_DEFAULT="$(cd "$SCRIPT_DIR/.." && pwd)"
 
 MODE=""
-TAG=""
 REF=""
-BASE=/opt/vorzimmer
-REPO="$REPO_DEFAULT"
-COMPOSE_FILE="$SCRIPT_DIR/compose.yaml"
+IMAGE=""
+BASE=/srv/vorzimmer
+REPO="$(cd "$SCRIPT_DIR/.." && pwd)"
 ENV_FILE=""
-HEALTH_URL=http://127.0.0.1:8000/api/health/ready
+RUN_AS=""
+HEALTH_URL=""
 TIMEOUT=180
 KEEP=3
 
@@ -70,7 +74,7 @@ fail() {
     exit 1
 }
 usage() {
-    sed -n '2,4p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     echo "Options: see the comment at the top of ${BASH_SOURCE[0]}" >&2
     exit 64
 }
@@ -81,17 +85,17 @@ shift
 case "$MODE" in
     compose | bare-metal) ;;
     -h | --help) usage ;;
-    *) fail "unknown mode '$MODE' (compose or bare-metal)" ;;
+    *) fail "unknown mode '$MODE' (bare-metal or compose)" ;;
 esac
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || fail "option $1 needs a value"
     case "$1" in
-        --tag) TAG="$2" ;;
         --ref) REF="$2" ;;
+        --image) IMAGE="$2" ;;
         --base) BASE="$2" ;;
         --repo) REPO="$2" ;;
-        --compose-file) COMPOSE_FILE="$2" ;;
         --env-file) ENV_FILE="$2" ;;
+        --user) RUN_AS="$2" ;;
         --health-url) HEALTH_URL="$2" ;;
         --timeout) TIMEOUT="$2" ;;
         --keep) KEEP="$2" ;;
@@ -102,20 +106,25 @@ done
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] || fail "--timeout must be a number of seconds"
 [[ "$KEEP" =~ ^[0-9]+$ ]] || fail "--keep must be a number"
 
-# Refuse before touching anything: an update is made from committed code only.
 require_clean_checkout() {
-    local dir="$1" changes
-    git -C "$dir" rev-parse --git-dir >/dev/null 2>&1 || fail "$dir is not a git checkout"
-    changes="$(git -C "$dir" status --porcelain --untracked-files=normal)"
+    local changes
+    git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1 ||
+        fail "$REPO is no git checkout (update from a clone, e.g. /srv/vorzimmer/src; see ops/README.md)"
+    changes="$(git -C "$REPO" status --porcelain --untracked-files=normal)"
     if [ -n "$changes" ]; then
         printf '%s\n' "$changes" >&2
-        fail "$dir has uncommitted local changes (listed above): commit or discard them first"
+        fail "$REPO has uncommitted local changes (listed above): commit or discard them first"
     fi
+}
+
+resolve_ref() {
+    git -C "$REPO" rev-parse --verify --quiet "$REF^{commit}" ||
+        fail "$REF is no commit in $REPO (git fetch first?)"
 }
 
 # Polls the readiness address until it answers 200 or the deadline passes.
 wait_ready() {
-    local deadline=$((SECONDS + TIMEOUT)) status
+    local deadline=$((SECONDS + TIMEOUT)) status=""
     info "waiting up to ${TIMEOUT}s for 200 from $HEALTH_URL"
     while [ "$SECONDS" -lt "$deadline" ]; do
         status="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$HEALTH_URL" || true)"
@@ -129,156 +138,113 @@ wait_ready() {
     return 1
 }
 
-# The last line `manage.py backup` prints is the archive's path.
-backup_path_from() {
-    local path
-    path="$(printf '%s\n' "$1" | awk 'NF { last = $0 } END { print last }')"
-    [ -n "$path" ] || return 1
-    printf '%s' "$path"
-}
+# `manage.py backup` prints the archive's path as its last line.
+last_line() { printf '%s\n' "$1" | awk 'NF { last = $0 } END { print last }'; }
 
-# --- compose ----------------------------------------------------------------------------------
-
-compose() { docker compose -f "$COMPOSE_FILE" --env-file "$ENV_FILE" "$@"; }
-
-set_env_tag() {
-    local tag="$1" tmp
-    tmp="$(mktemp "$ENV_FILE.XXXXXX")"
-    if grep -q '^VORZIMMER_TAG=' "$ENV_FILE"; then
-        sed "s|^VORZIMMER_TAG=.*|VORZIMMER_TAG=$tag|" "$ENV_FILE" >"$tmp"
-    else
-        { cat "$ENV_FILE"; echo "VORZIMMER_TAG=$tag"; } >"$tmp"
-    fi
-    chmod --reference="$ENV_FILE" "$tmp"
-    mv "$tmp" "$ENV_FILE"
-}
-
-update_compose() {
-    [ -n "$TAG" ] || fail "compose mode needs --tag TAG"
-    [[ "$TAG" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || fail "--tag '$TAG' is no image tag"
-    ENV_FILE="${ENV_FILE:-$SCRIPT_DIR/.env}"
-    [ -f "$COMPOSE_FILE" ] || fail "no compose file at $COMPOSE_FILE"
-    [ -f "$ENV_FILE" ] || fail "no settings at $ENV_FILE (cp ops/.env.example ops/.env and edit it)"
-
-    step "checking $REPO for uncommitted changes"
-    require_clean_checkout "$REPO"
-    local previous
-    previous="$(sed -n 's/^VORZIMMER_TAG=//p' "$ENV_FILE" | tail -n 1)"
-    previous="${previous:-latest}"
-    info "running tag: $previous, new tag: $TAG"
-
-    step "safety backup (entrypoint: backup)"
-    local out backup
-    out="$(compose run --rm --no-deps -T web backup)" || fail "the backup failed: nothing was changed"
-    printf '%s\n' "$out" | sed 's/^/    /'
-    backup="$(backup_path_from "$out")" || fail "the backup printed no archive path"
-    info "safety backup: $backup"
-
-    step "pulling the images of tag $TAG"
-    set_env_tag "$TAG"
-    if ! compose pull; then
-        set_env_tag "$previous"
-        fail "pulling tag $TAG failed: tag $previous is still running, nothing was changed"
-    fi
-
-    local migrated=0
-    step "migrating with tag $TAG"
-    if ! compose run --rm --no-deps -T web manage migrate --check >/dev/null 2>&1; then
-        migrated=1
-    fi
-    if compose run --rm --no-deps -T web migrate; then
-        step "starting tag $TAG (docker compose up -d)"
-        if compose up -d --remove-orphans && wait_ready; then
-            step "done: tag $TAG is running (safety backup: $backup)"
-            return 0
-        fi
-    fi
-
-    step "ROLLBACK to tag $previous"
-    set_env_tag "$previous"
-    if [ "$migrated" = 1 ]; then
-        step "restoring the database from $backup (tag $TAG had migrated it)"
-        compose stop web worker || true
-        compose run --rm --no-deps -T web manage restore "$backup" || rollback_failed "$backup"
-    fi
-    step "starting tag $previous again"
-    if compose up -d --remove-orphans && wait_ready; then
-        step "rolled back: tag $previous is running again; tag $TAG failed (see above)"
-        exit 1
-    fi
-    rollback_failed "$backup"
+rollback_failed() {
+    printf 'update.sh: the ROLLBACK FAILED too. The safety backup is %s;\n' "$1" >&2
+    printf 'once the previous version runs, restore it with: manage.py restore %s\n' "$1" >&2
+    printf '(ops/README.md, Update and rollback; docs/backup-and-restore.md).\n' >&2
+    exit 2
 }
 
 # --- bare metal -------------------------------------------------------------------------------
 
-# Runs the entrypoint of a release directory with the services' settings.
+# Exports a systemd EnvironmentFile's KEY=value lines (values may hold spaces; one pair of
+# surrounding quotes is removed), as the units see them. Not `source`: it is no shell script.
+export_env_file() {
+    local line key value
+    while IFS= read -r line || [ -n "$line" ]; do
+        line="${line#"${line%%[![:space:]]*}"}"
+        case "$line" in '' | '#'* | ';'*) continue ;; esac
+        key="${line%%=*}"
+        value="${line#*=}"
+        [[ "$key" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
+        value="${value%"${value##*[![:space:]]}"}"
+        if [[ "$value" =~ ^\"(.*)\"$ || "$value" =~ ^\'(.*)\'$ ]]; then
+            value="${BASH_REMATCH[1]}"
+        fi
+        export "$key=$value"
+    done <"$1"
+}
+
+# Runs ops/entrypoint.sh of a release with the services' settings, as the services' user.
 entrypoint() {
     local release="$1"
     shift
     (
-        if [ -n "$ENV_FILE" ]; then
-            set -a
-            # shellcheck disable=SC1090  # the operator's settings file
-            . "$ENV_FILE"
-            set +a
+        # The units' own defaults (ops/systemd), then the settings file over them.
+        export VORZIMMER_VAR_DIR="${VORZIMMER_VAR_DIR:-$BASE/var}"
+        export STATIC_ROOT="${STATIC_ROOT:-$BASE/static}"
+        if [ -n "$ENV_FILE" ]; then export_env_file "$ENV_FILE"; fi
+        # This release's code and virtualenv, whatever the settings name for the running one.
+        export VORZIMMER_APP_DIR="$release"
+        if [ -x "$release/.venv/bin/python" ]; then
+            export VORZIMMER_PYTHON="$release/.venv/bin/python"
+        else
+            unset VORZIMMER_PYTHON
         fi
         cd "$release"
-        ops/entrypoint.sh "$@"
+        if [ -n "$RUN_AS" ]; then
+            exec runuser -u "$RUN_AS" --preserve-environment -- ops/entrypoint.sh "$@"
+        fi
+        exec ops/entrypoint.sh "$@"
     )
 }
 
-switch_current() {
-    ln -sfn "$1" "$BASE/current.next"
-    mv -T "$BASE/current.next" "$BASE/current"
-    info "current -> $1"
+switch_app() {
+    ln -sfn "$1" "$BASE/app.next"
+    mv -T "$BASE/app.next" "$BASE/app"
+    info "app -> $1"
 }
 
 prune_releases() {
-    local keep="$1" current previous release
-    current="$(readlink -f "$BASE/current")"
-    previous="$2"
-    # Newest first (names start with a UTC timestamp); never the running or the previous one.
-    find "$BASE/releases" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort -r | tail -n +"$((keep + 2))" |
-        while read -r release; do
-            [ "$BASE/releases/$release" = "$current" ] && continue
-            [ "$BASE/releases/$release" = "$previous" ] && continue
-            info "removing old release $release"
-            rm -rf "${BASE:?}/releases/$release"
-        done
+    local running previous="$1" release
+    running="$(readlink -f "$BASE/app")"
+    # Newest first (names start with a UTC time); never the running or the previous one.
+    find "$BASE/releases" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort -r |
+        tail -n +"$((KEEP + 3))" | while read -r release; do
+        [ "$BASE/releases/$release" = "$running" ] && continue
+        [ "$BASE/releases/$release" = "$previous" ] && continue
+        info "removing old release $release"
+        rm -rf "${BASE:?}/releases/$release"
+    done
 }
 
 update_bare_metal() {
     [ -n "$REF" ] || fail "bare-metal mode needs --ref REF (a commit, tag or branch of $REPO)"
-    if [ -z "$ENV_FILE" ] && [ -f /etc/vorzimmer/vorzimmer.env ]; then
-        ENV_FILE=/etc/vorzimmer/vorzimmer.env
-    fi
+    [ -z "$IMAGE" ] || fail "--image is for compose mode"
+    if [ -z "$ENV_FILE" ] && [ -f /etc/vorzimmer/env ]; then ENV_FILE=/etc/vorzimmer/env; fi
     [ -z "$ENV_FILE" ] || [ -r "$ENV_FILE" ] || fail "cannot read --env-file $ENV_FILE"
-    [ -L "$BASE/current" ] || fail "$BASE/current is no symlink to a release (see ops/README.md, bare metal)"
+    if [ -z "$RUN_AS" ] && [ "$(id -u)" -eq 0 ] && id vorzimmer >/dev/null 2>&1; then
+        RUN_AS=vorzimmer
+    fi
+    HEALTH_URL="${HEALTH_URL:-http://127.0.0.1:8001/api/health/ready}"
+    [ -L "$BASE/app" ] ||
+        fail "$BASE/app is no symlink to a release: move the checkout to $BASE/releases/ and link it (ops/README.md, Update)"
 
     step "checking $REPO for uncommitted changes"
-    require_clean_checkout "$REPO"
-    local commit previous name release
-    commit="$(git -C "$REPO" rev-parse --verify --quiet "$REF^{commit}")" || fail "$REF is no commit in $REPO"
-    previous="$(readlink -f "$BASE/current")"
-    [ -x "$previous/ops/entrypoint.sh" ] || fail "the current release $previous has no ops/entrypoint.sh"
+    require_clean_checkout
+    local commit previous release out backup
+    commit="$(resolve_ref)"
+    previous="$(readlink -f "$BASE/app")"
+    [ -x "$previous/ops/entrypoint.sh" ] || fail "the running release $previous has no ops/entrypoint.sh"
     info "running release: $previous"
     info "new release: $REF ($commit)"
 
-    step "safety backup (entrypoint: backup, by the running release)"
-    local out backup
-    out="$(entrypoint "$previous" backup)" || fail "the backup failed: nothing was changed"
-    printf '%s\n' "$out" | sed 's/^/    /'
-    backup="$(backup_path_from "$out")" || fail "the backup printed no archive path"
+    step "safety backup (ops/entrypoint.sh backup, by the running release)"
+    out="$(entrypoint "$previous" backup --no-rotate)" || fail "the backup failed: nothing was changed"
+    backup="$(last_line "$out")"
+    [ -f "$backup" ] || fail "the backup printed no archive path (got: $backup)"
     info "safety backup: $backup"
 
-    name="$(date -u +%Y%m%dT%H%M%SZ)-${commit:0:12}"
-    release="$BASE/releases/$name"
+    release="$BASE/releases/$(date -u +%Y%m%dT%H%M%SZ)-${commit:0:12}"
     step "unpacking $REF into $release"
     mkdir -p "$BASE/releases"
     rm -rf "$release.partial"
     mkdir "$release.partial"
     git -C "$REPO" archive --format=tar "$commit" | tar -x -C "$release.partial"
-    step "installing dependencies ($INSTALL_COMMAND)"
+    step "installing its dependencies ($INSTALL_COMMAND)"
     if ! (cd "$release.partial" && bash -c "$INSTALL_COMMAND"); then
         rm -rf "$release.partial"
         fail "installing $REF failed: the running release was not touched"
@@ -286,18 +252,18 @@ update_bare_metal() {
     mv -T "$release.partial" "$release"
 
     local migrated=0
-    step "migrating with the new release (entrypoint: migrate)"
+    step "migrating with the new release (ops/entrypoint.sh migrate)"
     if ! entrypoint "$release" manage migrate --check >/dev/null 2>&1; then
         migrated=1
-        info "the new release has migrations to apply"
+        info "it has migrations to apply"
     fi
     if entrypoint "$release" migrate; then
-        step "switching current to the new release and restarting ($RESTART_COMMAND)"
-        switch_current "$release"
+        step "switching app to the new release and restarting ($RESTART_COMMAND)"
+        switch_app "$release"
         if bash -c "$RESTART_COMMAND" && wait_ready; then
-            step "pruning old releases (keeping $KEEP besides the current one)"
-            prune_releases "$KEEP" "$previous"
-            step "done: $REF is running from $release (safety backup: $backup)"
+            step "removing old releases (keeping $KEEP besides the running and the previous one)"
+            prune_releases "$previous"
+            step "done: $REF runs from $release (safety backup: $backup)"
             return 0
         fi
     fi
@@ -307,24 +273,102 @@ update_bare_metal() {
         step "stopping the services ($STOP_COMMAND)"
         bash -c "$STOP_COMMAND" || true
     fi
-    switch_current "$previous"
+    switch_app "$previous"
     if [ "$migrated" = 1 ]; then
         step "restoring the database from $backup (the new release had migrated it)"
         entrypoint "$previous" manage restore "$backup" || rollback_failed "$backup"
     fi
     step "restarting the previous release ($RESTART_COMMAND)"
     if bash -c "$RESTART_COMMAND" && wait_ready; then
-        step "rolled back: $previous is running again; $REF failed (see above; its files stay in $release)"
+        step "rolled back: $previous runs again; $REF failed (see above; its files stay in $release)"
         exit 1
     fi
     rollback_failed "$backup"
 }
 
-rollback_failed() {
-    printf 'update.sh: the ROLLBACK FAILED too. The safety backup is %s; restore it with\n' "$1" >&2
-    printf '  manage.py restore %s\n' "$1" >&2
-    printf 'as described in ops/README.md (Restore) once the previous version runs.\n' >&2
-    exit 2
+# --- compose ----------------------------------------------------------------------------------
+
+COMPOSE_FILE="$SCRIPT_DIR/compose.yaml"
+APP_IMAGE=vorzimmer:latest # the image ops/compose.yaml runs
+
+compose() { docker compose -f "$COMPOSE_FILE" "$@"; }
+
+# The services running the app's image besides the one-shot migrate: web1, web2, …, worker.
+app_services() { compose config --services | grep -E '^(web[0-9]*|worker)$'; }
+
+update_compose() {
+    if { [ -n "$REF" ] && [ -n "$IMAGE" ]; } || { [ -z "$REF" ] && [ -z "$IMAGE" ]; }; then
+        fail "compose mode needs either --ref REF (build from $REPO) or --image IMAGE (pull)"
+    fi
+    [ -f "$COMPOSE_FILE" ] || fail "no compose file at $COMPOSE_FILE"
+    [ -f "$SCRIPT_DIR/.env" ] || fail "no settings in $SCRIPT_DIR/.env (cp ops/.env.example ops/.env and edit it)"
+    if [ -z "$HEALTH_URL" ]; then
+        local domain
+        domain="$(sed -n 's/^DOMAIN=//p' "$SCRIPT_DIR/.env" | tail -n 1)"
+        [ -n "$domain" ] || fail "no DOMAIN in ops/.env: pass --health-url"
+        HEALTH_URL="https://$domain/api/health/ready"
+    fi
+
+    step "checking $REPO for uncommitted changes"
+    require_clean_checkout
+    local previous_commit rollback_image out backup
+    previous_commit="$(git -C "$REPO" rev-parse HEAD)"
+    rollback_image="vorzimmer:rollback-$(date -u +%Y%m%dT%H%M%SZ)"
+    docker image inspect "$APP_IMAGE" >/dev/null || fail "no image $APP_IMAGE is running here yet"
+    docker tag "$APP_IMAGE" "$rollback_image"
+    info "running image kept as $rollback_image (checkout at ${previous_commit:0:12})"
+
+    step "safety backup (entrypoint: backup)"
+    out="$(compose run --rm --no-deps -T migrate backup --no-rotate)" || fail "the backup failed: nothing was changed"
+    backup="$(last_line "$out")"
+    [ -n "$backup" ] || fail "the backup printed no archive path"
+    info "safety backup (in the backups volume): $backup"
+
+    if [ -n "$REF" ]; then
+        local commit
+        commit="$(resolve_ref)"
+        step "checking out $REF ($commit) and building $APP_IMAGE"
+        git -C "$REPO" -c advice.detachedHead=false checkout --quiet "$commit"
+        if ! compose build; then
+            git -C "$REPO" checkout --quiet "$previous_commit"
+            docker tag "$rollback_image" "$APP_IMAGE"
+            fail "building $REF failed: the running containers were not touched"
+        fi
+    else
+        step "pulling $IMAGE as $APP_IMAGE"
+        docker pull "$IMAGE" || fail "pulling $IMAGE failed: nothing was changed"
+        docker tag "$IMAGE" "$APP_IMAGE"
+    fi
+
+    local migrated=0
+    step "migrating with the new image"
+    if ! compose run --rm --no-deps -T migrate manage migrate --check >/dev/null 2>&1; then
+        migrated=1
+        info "it has migrations to apply"
+    fi
+    if compose run --rm --no-deps -T migrate migrate; then
+        step "starting the new image (docker compose up -d)"
+        if compose up -d && wait_ready; then
+            step "done (safety backup: $backup; previous image: $rollback_image)"
+            return 0
+        fi
+    fi
+
+    step "ROLLBACK to $rollback_image"
+    docker tag "$rollback_image" "$APP_IMAGE"
+    if [ -n "$REF" ]; then git -C "$REPO" checkout --quiet "$previous_commit"; fi
+    if [ "$migrated" = 1 ]; then
+        step "stopping the app and restoring the database from $backup (the new image had migrated it)"
+        # shellcheck disable=SC2046  # one service name per word
+        compose stop $(app_services) || true
+        compose run --rm --no-deps -T migrate manage restore "$backup" || rollback_failed "$backup"
+    fi
+    step "starting the previous image again"
+    if compose up -d && wait_ready; then
+        step "rolled back: the previous image runs again; the update failed (see above)"
+        exit 1
+    fi
+    rollback_failed "$backup"
 }
 
 case "$MODE" in
