@@ -46,6 +46,7 @@ fi
 # The pid this script execs into is Chromium's main process (Debian's launcher execs too).
 echo "$$" >"$STATE_DIR/browser.pid"
 
+# --kiosk-printing: a kiosk's ticket goes to the default printer without a print dialog.
 # DevTools on 127.0.0.1 only, for the watchdog (Chromium binds it to the loopback address).
 # shellcheck disable=SC2086  # KIOSK_CHROMIUM_FLAGS is a list of flags
 exec "$CHROMIUM" \
@@ -53,6 +54,7 @@ exec "$CHROMIUM" \
     --noerrdialogs \
     --disable-session-crashed-bubble \
     --autoplay-policy=no-user-gesture-required \
+    --kiosk-printing \
     --user-data-dir="$PROFILE" \
     --no-first-run \
     --no-default-browser-check \

@@ -209,6 +209,7 @@ def test_the_display_pairs_from_the_fragment_once_and_the_watchdog_keeps_it_up(
         "--noerrdialogs",
         "--disable-session-crashed-bubble",
         "--autoplay-policy=no-user-gesture-required",
+        "--kiosk-printing",
         "--no-first-run",
         f"--user-data-dir={pi.state / 'profile'}",
         f"{display_url}#pair={code}",  # the first start only
