@@ -46,6 +46,7 @@ fi
 # The pid this script execs into is Chromium's main process (Debian's launcher execs too).
 echo "$$" >"$STATE_DIR/browser.pid"
 
+# --ozone-platform=wayland under cage (Chromium would look for an X server otherwise).
 # --kiosk-printing: a kiosk's ticket goes to the default printer without a print dialog.
 # DevTools on 127.0.0.1 only, for the watchdog (Chromium binds it to the loopback address).
 # shellcheck disable=SC2086  # KIOSK_CHROMIUM_FLAGS is a list of flags
@@ -66,5 +67,6 @@ exec "$CHROMIUM" \
     --check-for-update-interval=31536000 \
     --remote-debugging-address=127.0.0.1 \
     --remote-debugging-port="$DEVTOOLS_PORT" \
+    ${WAYLAND_DISPLAY:+--ozone-platform=wayland} \
     ${KIOSK_CHROMIUM_FLAGS:-} \
     "$url"

@@ -108,7 +108,7 @@ apt-get install -y -qq --no-install-recommends \
 
 step "user $KIOSK_USER (no password, no shell, home $KIOSK_HOME)"
 if ! id "$KIOSK_USER" >/dev/null 2>&1; then
-    useradd --system --home-dir "$KIOSK_HOME" --create-home --shell /usr/sbin/nologin \
+    useradd --system --user-group --home-dir "$KIOSK_HOME" --create-home --shell /usr/sbin/nologin \
         --comment "vorzimmer kiosk browser" "$KIOSK_USER"
 fi
 passwd --lock "$KIOSK_USER" >/dev/null

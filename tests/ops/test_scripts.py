@@ -71,3 +71,22 @@ def test_setup_refuses_bad_arguments_before_changing_anything(tmp_path):
         result = subprocess.run([str(setup), *args], capture_output=True, text=True)
         assert result.returncode == 1, args
         assert message in result.stderr, (args, result.stderr)
+
+
+def test_update_refuses_bad_arguments_before_changing_anything(tmp_path):
+    update = REPO / "ops" / "update.sh"
+    cases = {
+        ("bare-metal", "--base", str(tmp_path)): "bare-metal mode needs --ref REF",
+        ("compose",): "compose mode needs either --ref REF",
+        ("compose", "--ref", "v1", "--image", "reg/vorzimmer:1"): "compose mode needs either",
+        ("bare-metal", "--ref", "HEAD", "--timeout", "soon"): "--timeout must be a number",
+        ("bare-metal", "--ref", "HEAD", "--base", str(tmp_path)): f"{tmp_path}/app is no symlink",
+        ("rolling", "--ref", "HEAD"): "unknown mode 'rolling'",
+        ("bare-metal", "--ref"): "option --ref needs a value",
+    }
+    for args, message in cases.items():
+        result = subprocess.run([str(update), *args], capture_output=True, text=True)
+        assert result.returncode == 1, (args, result.stdout, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+        assert result.stdout == ""  # no step started
+    assert list(tmp_path.iterdir()) == []
