@@ -90,3 +90,30 @@ def test_update_refuses_bad_arguments_before_changing_anything(tmp_path):
         assert message in result.stderr, (args, result.stderr)
         assert result.stdout == ""  # no step started
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is missing")
+def test_the_kiosk_units_verify():
+    """systemd parses the units (unknown keys, bad values, wrong sections). The programs they
+    run exist only on the Pi (cage from Debian, the scripts setup.sh installs): those
+    complaints are expected here, and only those."""
+    units = sorted((REPO / "ops" / "kiosk" / "systemd").glob("vorzimmer-kiosk*"))
+    assert [u.name for u in units] == [
+        "vorzimmer-kiosk-watchdog.service",
+        "vorzimmer-kiosk-watchdog.timer",
+        "vorzimmer-kiosk.service",
+    ]
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *map(str, units)], capture_output=True, text=True
+    )
+    installed_on_the_pi = (
+        "/usr/bin/cage",
+        "/usr/local/lib/vorzimmer-kiosk/kiosk-browser.sh",
+        "/usr/local/lib/vorzimmer-kiosk/kiosk-watchdog.sh",
+    )
+    problems = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if not any(f"Command {path} is not executable" in line for path in installed_on_the_pi)
+    ]
+    assert problems == []
