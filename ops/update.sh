@@ -257,9 +257,11 @@ update_bare_metal() {
         migrated=1
         info "it has migrations to apply"
     fi
+    local switched=0
     if entrypoint "$release" migrate; then
         step "switching app to the new release and restarting ($RESTART_COMMAND)"
         switch_app "$release"
+        switched=1
         if bash -c "$RESTART_COMMAND" && wait_ready; then
             step "removing old releases (keeping $KEEP besides the running and the previous one)"
             prune_releases "$previous"
@@ -268,6 +270,9 @@ update_bare_metal() {
         fi
     fi
 
+    if [ "$switched" = 0 ] && [ "$migrated" = 0 ]; then
+        fail "migrating with $REF failed before it changed anything: $previous still runs untouched"
+    fi
     step "ROLLBACK to $previous"
     if [ "$migrated" = 1 ]; then
         step "stopping the services ($STOP_COMMAND)"
