@@ -132,6 +132,21 @@ class Kiosk:
         except (OSError, IndexError, TimeoutError, KeyError, WebSocketException):
             return None
 
+    def hang_page(self) -> None:
+        """Sends the page an endless loop (its renderer hangs; the browser process does not)."""
+        from websockets.sync.client import connect
+
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{self.devtools}/json/list", timeout=5
+        ) as answer:
+            page = next(t for t in json.load(answer) if t["type"] == "page")
+        with connect(page["webSocketDebuggerUrl"], open_timeout=5) as ws:
+            ws.send(
+                json.dumps(
+                    {"id": 1, "method": "Runtime.evaluate", "params": {"expression": "for(;;){}"}}
+                )
+            )
+
     def watchdog(self, **extra: str) -> subprocess.CompletedProcess:
         env = self.env(
             KIOSK_WATCHDOG_STATE=str(self.root / "watchdog"),
@@ -260,7 +275,7 @@ class _Page(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_the_watchdog_reloads_a_page_that_failed_while_the_server_was_down(kiosk):
+def test_the_watchdog_reloads_a_failed_page_and_restarts_a_hung_one(kiosk):
     port = free_port()
     pi = kiosk(f"http://127.0.0.1:{port}/display/queue?location=rathaus")
     # Chromium retries an error page itself after a growing pause (seconds, then minutes):
@@ -281,6 +296,14 @@ def test_the_watchdog_reloads_a_page_that_failed_while_the_server_was_down(kiosk
         assert "server answers again: reloaded it" in result.stdout
         wait_for(lambda: pi.page("document.title") == "board", "the reloaded page")
         assert pi.pid() == pid  # reloaded in place, not restarted
+
+        # A hung page (a script that never returns): the browser's process answers, the page
+        # does not; the watchdog restarts the browser.
+        pi.hang_page()
+        result = pi.watchdog()
+        assert "restarting the browser: the page does not answer (hung)" in result.stdout
+        wait_for(lambda: pi.pid() not in (None, pid), "the browser started after the hang")
+        wait_for(lambda: pi.page("document.title") == "board", "the page after the hang")
     finally:
         server.shutdown()
         server.server_close()
