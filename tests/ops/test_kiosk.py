@@ -172,6 +172,17 @@ class Kiosk:
             os.kill(pid, signal.SIGKILL)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _system_python_speaks_websocket():
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import websocket"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.fail(
+            f"{SYSTEM_PYTHON} lacks Debian's python3-websocket (the watchdog's DevTools client): "
+            "run tests/ops/install-tools.sh",
+            pytrace=False,
+        )
+
+
 @pytest.fixture
 def kiosk(tmp_path) -> Iterator[Callable[[str], Kiosk]]:
     made: list[Kiosk] = []

@@ -1,5 +1,5 @@
 """The operator scripts parse, and pass shellcheck (Debian's, installed by
-tests/ops/install-shellcheck.sh; without it only the syntax check runs)."""
+tests/ops/install-tools.sh; without it only the syntax check runs)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ SCRIPTS = [
     REPO / "ops" / "kiosk" / "setup.sh",
     REPO / "ops" / "kiosk" / "kiosk-browser.sh",
     REPO / "ops" / "kiosk" / "kiosk-watchdog.sh",
-    REPO / "tests" / "ops" / "install-shellcheck.sh",
+    REPO / "tests" / "ops" / "install-tools.sh",
 ]
 
 
@@ -28,7 +28,7 @@ def test_script_syntax(script):
 
 @pytest.mark.skipif(
     shutil.which("shellcheck") is None,
-    reason="shellcheck is missing: run tests/ops/install-shellcheck.sh",
+    reason="shellcheck is missing: run tests/ops/install-tools.sh",
 )
 def test_shellcheck():
     result = subprocess.run(
