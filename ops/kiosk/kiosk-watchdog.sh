@@ -37,11 +37,21 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 log() { echo "kiosk-watchdog: $*"; }
 
 mkdir -p "$WATCH_STATE"
+# The browser's pid from its pid file, if that process runs and belongs to the file's owner
+# (this runs as root; the file is the kiosk user's, who must not get other processes killed).
+browser_pid() {
+    local pid
+    pid="$(cat "$PID_FILE" 2>/dev/null || true)"
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    [ -d "/proc/$pid" ] || return 1
+    [ "$(stat -c %u "/proc/$pid")" = "$(stat -c %u "$PID_FILE")" ] || return 1
+    echo "$pid"
+}
+
 restart() {
     log "restarting the browser: $1"
     local pid
-    pid="$(cat "$PID_FILE" 2>/dev/null || true)"
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    if pid="$(browser_pid)"; then
         kill -KILL "$pid" 2>/dev/null || true # hung: TERM would wait for it in vain
     fi
     echo 0 >"$WATCH_STATE/failures"
@@ -59,8 +69,7 @@ failed() {
     exit 0
 }
 
-pid="$(cat "$PID_FILE" 2>/dev/null || true)"
-if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+if ! browser_pid >/dev/null; then
     failed "the browser is not running"
 fi
 if [ $(($(date +%s) - $(stat -c %Y "$PID_FILE"))) -lt "$GRACE" ]; then
