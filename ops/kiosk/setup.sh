@@ -7,17 +7,18 @@
 #       [--pair-code 12345678 | --pair] [--params 'theme=dark&font_size=large'] [--no-start]
 #   sudo ./setup.sh --server https://termine.musterhausen.de --role kiosk --location rathaus
 #
-# --role display  /display/queue?location=…  (the board is public; pairing is optional: it
-#                 lets an admin see and revoke the TV, and a paired TV may leave --location out). `--pair-code CODE` (or `--pair`, which
-#                 asks for it without echoing) takes the code of
-#                 `manage.py pair_device --kind=display --location=…`; it is valid 15 minutes and
-#                 used once, in the address's fragment (#pair=…, never sent to the server) on
-#                 the browser's first start; the token it buys stays in the browser profile.
+# --role display  /display/queue?location=…  The board is public; pairing is optional (an
+#                 admin can then see and revoke the TV, and a paired TV may leave --location
+#                 out). `--pair-code CODE`, or `--pair` to be asked without echo, takes the code
+#                 of `manage.py pair_device --kind=display --location=…` (valid 15 minutes); it
+#                 is used once, in the address's fragment (#pair=…, never sent to the server)
+#                 on the browser's first start; the token it buys stays in the browser profile.
 # --role kiosk    /kiosk?location=…  A kiosk must be paired: after the first start, type the
 #                 code of `manage.py pair_device --kind=kiosk --location=…` on its screen.
 # --params        more page parameters (lang, theme, font_size, speak; see the README).
 #
-# It installs Debian's chromium, cage (a one-window Wayland compositor) and curl; creates the
+# It installs Debian's chromium, cage (a one-window Wayland compositor), curl and
+# python3-websocket (the watchdog's DevTools client); creates the
 # unprivileged user `kiosk` (no password, no shell, no SSH keys; home /var/lib/vorzimmer-kiosk
 # holds the browser profile); writes /etc/vorzimmer-kiosk.conf; installs kiosk-browser.sh,
 # kiosk-watchdog.sh and kiosk-page.py into /usr/local/lib/vorzimmer-kiosk and the systemd
@@ -60,7 +61,7 @@ while [ $# -gt 0 ]; do
             ;;
         --pair) ASK_CODE=1 && shift ;;
         --no-start) START=0 && shift ;;
-        -h | --help) sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' && exit 0 ;;
+        -h | --help) sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' && exit 0 ;;
         *) fail "unknown argument $1 (see --help)" ;;
     esac
 done
