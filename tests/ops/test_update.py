@@ -225,9 +225,9 @@ def site(unpacked: Site) -> Iterator[Site]:
         "from backend.catalog.models import Organization; "
         "Organization.objects.create(name='Stadt Musterhausen', slug='musterhausen')",
     )
-    site.run(str(site.root / "restart.sh"))
-    site.wait_ready()
     try:
+        site.run(str(site.root / "restart.sh"))
+        site.wait_ready()
         yield site
     finally:
         subprocess.run([str(site.root / "stop.sh")], env=site.env, check=False, timeout=120)
