@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Debian packages tests/ops needs, installed only when missing:
+# - shellcheck: lints ops/update.sh and ops/kiosk/*.sh (without it only `bash -n` runs);
+# - python3-websocket: Debian's python3 runs ops/kiosk/kiosk-page.py as on the Pi.
+set -euo pipefail
+
+missing=()
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+/usr/bin/python3 -c "import websocket" 2>/dev/null || missing+=(python3-websocket)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "== installing Debian's ${missing[*]} (for tests/ops)"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+        SUDO="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+shellcheck --version | sed -n 2p
