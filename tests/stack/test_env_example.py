@@ -46,9 +46,12 @@ def settings_names() -> set[str]:
             func = node.func
             if isinstance(func, ast.Name) and func.id in READERS:
                 first = node.args[0]
-            elif isinstance(func, ast.Attribute) and func.attr in ("get", "setdefault"):
-                if _is_environ(func.value):
-                    first = node.args[0]
+            elif (
+                isinstance(func, ast.Attribute)
+                and func.attr in ("get", "setdefault")
+                and _is_environ(func.value)
+            ):
+                first = node.args[0]
         elif isinstance(node, ast.Subscript) and _is_environ(node.value):
             first = node.slice
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
