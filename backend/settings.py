@@ -530,3 +530,8 @@ GRAPHQL_REQUEST_BUDGET_SECONDS = float(os.environ.get("GRAPHQL_REQUEST_BUDGET_SE
 GRAPHQL_COST_LIST_SIZE = env_int("GRAPHQL_COST_LIST_SIZE", 10)
 GRAPHQL_COST_BUDGET_ANONYMOUS = env_int("GRAPHQL_COST_BUDGET_ANONYMOUS", 50_000)
 GRAPHQL_COST_BUDGET_AUTHENTICATED = env_int("GRAPHQL_COST_BUDGET_AUTHENTICATED", 200_000)
+
+# --- The web process's shutdown (backend/web/server.py) ---
+# After SIGTERM: how long requests in flight may take to answer before they are cut. Above the
+# GraphQL request budget, so a request that started before the signal always finishes.
+WEB_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("WEB_SHUTDOWN_GRACE_SECONDS", "20"))

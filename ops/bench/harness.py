@@ -265,6 +265,9 @@ class Child:
         self.stop()
 
 
+MANAGE_RUN_WEB = [sys.executable, "manage.py", "run_web"]
+
+
 class Daphne(Child):
     """One daphne process on a free loopback port, on the benchmark's database and var dir
     (or `child_env`); `with` starts it, waits until /api/health answers, and stops it."""
@@ -286,18 +289,8 @@ class Daphne(Child):
 
     def spawn(self) -> None:
         self.launch(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-v",
-                "0",  # no access log: writing it would be part of what is measured
-                "backend.asgi:application",
-            ],
+            # The production runner (access log of daphne off, drain on SIGTERM).
+            [*MANAGE_RUN_WEB, "--host", "127.0.0.1", "--port", str(self.port)],
             self.child_env,
         )
 

@@ -248,9 +248,17 @@ def test_serve_refuses_an_unsafe_production_configuration_before_touching_anythi
     assert not (tmp_path / "vorzimmer.sqlite3").exists()  # stopped before migrate
 
 
-def test_daphne_alone_refuses_the_same_configuration(tmp_path):
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["manage.py", "run_web", "--port", "{port}"],  # what deployments start
+        ["-m", "daphne", "-p", "{port}", "backend.asgi:application"],  # daphne by hand
+    ],
+    ids=["run_web", "daphne"],
+)
+def test_the_web_server_alone_refuses_the_same_configuration(tmp_path, command):
     port = str(free_port())
-    command = [sys.executable, "-m", "daphne", "-p", port, "backend.asgi:application"]
+    command = [sys.executable, *(part.format(port=port) for part in command)]
     result = refused_start(tmp_path, command, **UNSAFE)
     assert result.returncode == 1
     assert "Refusing to start, the configuration is unsafe for production (DEBUG is off):" in (

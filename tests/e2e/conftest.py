@@ -54,7 +54,9 @@ SERVER_STOP_GRACE = 10.0
 PORT_ATTEMPTS = 3
 E2E_DIR = Path(__file__).parent
 # backend.asgi:application behind a content-type cache reset between tests (tests/e2e/asgi.py)
-SERVER_APP = "tests.e2e.asgi:application"
+SERVER_APP = "tests.e2e.asgi.application"
+# The production web runner (backend/web/server.py), as deployments start it.
+RUN_WEB = [sys.executable, "manage.py", "run_web"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -196,16 +198,7 @@ def _spawn(env: dict[str, str], log: Path) -> LiveServer:
     env = env | {"PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                SERVER_APP,
-            ],
+            [*RUN_WEB, "--port", str(port), "--application", SERVER_APP],
             cwd=REPO,
             env=env,
             stdout=out,

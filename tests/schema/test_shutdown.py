@@ -74,16 +74,7 @@ def server(transactional_db, tmp_path):
     port = _free_port()
     log = (tmp_path / "daphne.log").open("wb")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "backend.asgi:application",
-        ],
+        [sys.executable, "manage.py", "run_web", "--port", str(port)],
         cwd=REPO,
         env=env,
         stdout=log,

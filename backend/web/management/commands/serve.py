@@ -70,20 +70,7 @@ class Command(BaseCommand):
         if not no_jobs:
             children.append(subprocess.Popen([sys.executable, "manage.py", "run_huey"]))
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                # -v 0: no daphne access log, which prints query strings (GraphQL variables
-                # of GET requests); backend.core.access_log writes one line per request.
-                "-v",
-                "0",
-                "-b",
-                host,
-                "-p",
-                str(port),
-                "backend.asgi:application",
-            ]
+            [sys.executable, "manage.py", "run_web", "--host", host, "--port", str(port)]
         )
         children.append(server)
 
@@ -96,5 +83,6 @@ class Command(BaseCommand):
         code = server.wait()
         stop(None, None)
         for child in children:
-            child.wait(timeout=10)
+            # run_web drains for up to the grace; Huey finishes its running jobs.
+            child.wait(timeout=settings.WEB_SHUTDOWN_GRACE_SECONDS + 10)
         sys.exit(code)
