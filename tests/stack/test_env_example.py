@@ -44,9 +44,7 @@ def settings_names() -> set[str]:
         first = None
         if isinstance(node, ast.Call) and node.args:
             func = node.func
-            if isinstance(func, ast.Name) and func.id in READERS:
-                first = node.args[0]
-            elif (
+            if (isinstance(func, ast.Name) and func.id in READERS) or (
                 isinstance(func, ast.Attribute)
                 and func.attr in ("get", "setdefault")
                 and _is_environ(func.value)
@@ -56,9 +54,7 @@ def settings_names() -> set[str]:
             first = node.slice
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
             names.add(first.value)
-    names |= {
-        "RATE_LIMIT_" + key.upper().replace(".", "_") for key in settings.RATE_LIMIT_DEFAULTS
-    }
+    names |= {"RATE_LIMIT_" + key.upper().replace(".", "_") for key in settings.RATE_LIMIT_DEFAULTS}
     return names
 
 
@@ -79,9 +75,7 @@ def readme_names(known: set[str]) -> set[str]:
             if not suffix.startswith("_"):
                 names.add(suffix)
                 continue
-            candidates = [
-                "_".join(parts[:cut]) + suffix for cut in range(len(parts) - 1, 0, -1)
-            ]
+            candidates = ["_".join(parts[:cut]) + suffix for cut in range(len(parts) - 1, 0, -1)]
             names.add(next((c for c in candidates if c in known), candidates[0]))
     return names
 
