@@ -220,6 +220,28 @@ class Child:
         return f"--- {self.name} ---\n" + "\n".join(self.output().splitlines()[-lines:])
 
 
+def wait_for_line(
+    path: Path, text: str, timeout: float = 60.0, child: Child | None = None, start: int = 0
+) -> str:
+    """The first line of a growing log (from byte `start`) that contains `text`, read as it is
+    written; fails early when `child` exits first."""
+    deadline = time.monotonic() + timeout
+    with path.open("rb") as log:
+        log.seek(start)
+        buffered = b""
+        while True:
+            chunk = log.read()
+            buffered += chunk
+            for line in buffered.decode(errors="replace").splitlines():
+                if text in line:
+                    return line
+            if not chunk:
+                exited = child is not None and not child.alive()
+                assert not exited, f"{child.name} exited:\n{child.tail()}"
+                assert time.monotonic() < deadline, f"{text!r} not in {path.name}: {buffered[-2000:]!r}"
+                time.sleep(0.05)
+
+
 # --- HTTPS client -------------------------------------------------------------------------------
 
 
@@ -384,21 +406,16 @@ class Stack:
         )
 
     def web_ready(self, index: int, timeout: float = START_TIMEOUT) -> None:
-        """Until the process answers /api/health with 200 (polled: its log may be quiet)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            assert self.webs[index].alive(), self.webs[index].tail()
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.web_ports[index], timeout=5)
-                conn.request("GET", "/api/health")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    return
-                conn.close()
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, self.webs[index].tail()
-            time.sleep(0.1)
+        """Until the process says it listens (run_web's line), then /api/health is 200."""
+        web, port = self.webs[index], self.web_ports[index]
+        wait_for_line(web.log, f"Listening on http://127.0.0.1:{port}", timeout, web)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request("GET", "/api/health")
+            status = conn.getresponse().status
+        finally:
+            conn.close()
+        assert status == 200, web.tail()
 
     def start_worker(self) -> None:
         self.worker.start([str(ENTRYPOINT), "worker"], self.env())

@@ -17,14 +17,12 @@ import json
 import secrets
 import stat
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from tests.stack import flows
 from tests.stack.office import CLERK
-from tests.stack.stack import REPO, Stack, create_database, drop_database
+from tests.stack.stack import REPO, Stack, create_database, drop_database, wait_for_line
 
 pytestmark = pytest.mark.stack
 
@@ -61,22 +59,6 @@ def running(stack_services, tmp_path_factory):
 def stack(running):
     """The running stack; a failed test's report gets the end of every process's log."""
     return running
-
-
-def wait_for_line(path: Path, text: str, timeout: float = LOG_TIMEOUT) -> str:
-    """The first line of a growing log that contains `text` (read as it is written)."""
-    deadline = time.monotonic() + timeout
-    with path.open(errors="replace") as log:
-        buffered = ""
-        while True:
-            chunk = log.read()
-            if chunk:
-                buffered += chunk
-                for line in buffered.splitlines():
-                    if text in line:
-                        return line
-            assert time.monotonic() < deadline, f"{text!r} not in {path.name}:\n{buffered[-2000:]}"
-            time.sleep(0.1)
 
 
 def tomorrow() -> str:
