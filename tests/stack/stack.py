@@ -238,7 +238,7 @@ def wait_for_line(
             if not chunk:
                 exited = child is not None and not child.alive()
                 assert not exited, f"{child.name} exited:\n{child.tail()}"
-                assert time.monotonic() < deadline, f"{text!r} not in {path.name}: {buffered[-2000:]!r}"
+                assert time.monotonic() < deadline, f"{text!r} not in {path.name}: {buffered!r}"
                 time.sleep(0.05)
 
 
