@@ -140,7 +140,20 @@ def pair_kiosk(client: Https, code: str) -> str:
 
 def draw_ticket(client: Https, office: dict, token: str) -> str:
     variables = {"input": {"service": office["walk_in"], "location": office["location"]}}
-    data = client.graphql(DRAW, variables, token=token)["drawTicket"]
+
+    def draw() -> dict:
+        try:
+            answer = client.post_graphql(DRAW, variables, token=token)
+        except CHALLENGE_ERRORS as exc:
+            raise Retry(type(exc).__name__) from exc
+        if answer.status in RETRIED_STATUSES:
+            raise Retry(str(answer.status))
+        assert answer.status == 200, (answer.status, answer.body[:300])
+        return answer.json()
+
+    body, _ = with_retries(draw)
+    assert "errors" not in body, body
+    data = body["data"]["drawTicket"]
     assert not data["errors"], data
     return data["ticket"]["number"]
 

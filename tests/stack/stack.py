@@ -210,6 +210,9 @@ class Child:
             self.process.kill()
             return self.process.wait()
 
+    def log_size(self) -> int:
+        return self.log.stat().st_size if self.log.exists() else 0
+
     def output(self) -> str:
         try:
             return self.log.read_text(errors="replace")
@@ -405,10 +408,11 @@ class Stack:
             self.env(WEB_HOST="127.0.0.1", PORT=str(self.web_ports[index])),
         )
 
-    def web_ready(self, index: int, timeout: float = START_TIMEOUT) -> None:
-        """Until the process says it listens (run_web's line), then /api/health is 200."""
+    def web_ready(self, index: int, timeout: float = START_TIMEOUT, start: int = 0) -> None:
+        """Until the process says it listens (run_web's line, in its log from byte `start`),
+        then /api/health is 200."""
         web, port = self.webs[index], self.web_ports[index]
-        wait_for_line(web.log, f"Listening on http://127.0.0.1:{port}", timeout, web)
+        wait_for_line(web.log, f"Listening on http://127.0.0.1:{port}", timeout, web, start)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
             conn.request("GET", "/api/health")

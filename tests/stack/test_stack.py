@@ -231,3 +231,47 @@ def test_the_app_counts_the_clients_address_not_the_proxys(stack):
     )
     codes = [e.get("extensions", {}).get("code") for e in answer.json().get("errors", [])]
     assert codes == ["RATE_LIMITED"]
+
+
+def test_a_rolling_restart_loses_no_booking_and_no_call(stack, record_property):
+    """Each web process in turn is stopped (SIGTERM: it drains) and started again while
+    citizens book without pause and a clerk calls a ticket every half second."""
+    from tests.stack.rolling import rolling_restart
+
+    stack, office, password = stack
+    rolling = rolling_restart(stack, office, password)
+    try:
+        assert rolling.errors == []
+        assert rolling.exit_codes == [0, 0]  # drained and exited cleanly
+        # Every attempt ended in exactly one booking: none lost, none twice.
+        assert [b for b in rolling.bookings if b.errors or not b.code] == []
+        emails = [f"load-{n}" for n in range(3)]
+        import psycopg
+
+        with psycopg.connect(stack.database_url) as conn:
+            stored = conn.execute(
+                "SELECT code, email FROM bookings_booking WHERE email LIKE 'load-%%'"
+            ).fetchall()
+        assert sorted(code for code, _ in stored) == sorted(b.code for b in rolling.bookings)
+        assert len({email for _, email in stored}) == len(stored)
+        assert {email.rsplit("-", 1)[0] for _, email in stored} <= set(emails)
+        # Every display shows the last call; each was moved off a stopping process (1001).
+        last = rolling.calls[-1][0]
+        for board in rolling.boards:
+            board.wait_for(last)
+            assert 1001 in board.closes, (board.name, board.closes)
+        gaps = {board.name: round(rolling.longest_gap(board), 3) for board in rolling.boards}
+    finally:
+        for board in rolling.boards:
+            board.close()
+    retried = sum(1 for b in rolling.bookings if b.retries)
+    figures = {
+        "bookings": len(rolling.bookings),
+        "bookings_retried": retried,
+        "calls": len(rolling.calls),
+        "restart_seconds": [round(s, 2) for s in rolling.restart_seconds],
+        "longest_display_gap_seconds": gaps,
+        "seconds": round(rolling.seconds, 1),
+    }
+    record_property("rolling_restart", figures)
+    print(f"\nrolling restart: {figures}")
