@@ -48,11 +48,14 @@ fi
 
 # Passive health: a process that fails (refused, timed out) rests for 5 s, then gets tried again.
 UPSTREAM_SERVERS=""
+UPSTREAM_WEBSOCKET_SERVERS=""
 for server in $WEB_UPSTREAMS; do
     UPSTREAM_SERVERS="$UPSTREAM_SERVERS    server $server max_fails=1 fail_timeout=5s;
 "
+    UPSTREAM_WEBSOCKET_SERVERS="$UPSTREAM_WEBSOCKET_SERVERS    server $server max_fails=0;
+"
 done
-export UPSTREAM_SERVERS
+export UPSTREAM_SERVERS UPSTREAM_WEBSOCKET_SERVERS
 
 METRICS_ALLOW_RULES=""
 for network in $(echo "${METRICS_ALLOW:-}" | tr ',' ' '); do
@@ -82,6 +85,7 @@ fi
 # Only these names: nginx's own $variables ($host, $request_uri, ...) must stay as they are.
 NAMES='${DOMAIN} ${HTTP_PORT} ${HTTPS_PORT} ${HTTPS_PORT_SUFFIX} ${TLS_CERT} ${TLS_KEY}
 ${ACME_ROOT} ${STATIC_ROOT} ${MAX_BODY_BYTES} ${ACCESS_LOG} ${UPSTREAM_SERVERS}
+${UPSTREAM_WEBSOCKET_SERVERS}
 ${METRICS_ALLOW_RULES} ${BROTLI_ON} ${BROTLI_OFF}'
 
 if [ -f "$TLS_CERT" ]; then

@@ -22,7 +22,7 @@ COUNTER = "Schalter 1"
 POOL_CAPACITY = 100_000
 
 
-def build(password: str) -> None:
+def build(password: str) -> dict[str, str]:
     today = dt.date.today()
     region = next(
         f"DE-{state}"
@@ -50,13 +50,11 @@ def build(password: str) -> None:
     pool.locations.set([location])
     counter = ServicePoint.objects.create(location=location, name=COUNTER)
     create_staff(CLERK, "clerk@example.com", location, [], StaffMember.Role.COUNTER_STAFF, password)
-    print(
-        json.dumps(
-            {
-                "location": str(location.pk),
-                "walk_in": str(walk_in.pk),
-                "pool": str(pool.pk),
-                "counter": str(counter.pk),
-            }
-        )
-    )
+    ids = {
+        "location": str(location.pk),
+        "walk_in": str(walk_in.pk),
+        "pool": str(pool.pk),
+        "counter": str(counter.pk),
+    }
+    print(json.dumps(ids))
+    return ids

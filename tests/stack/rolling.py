@@ -23,9 +23,11 @@ STOP_TIMEOUT = 60.0
 class Rolling:
     bookings: list[flows.BookingOutcome] = field(default_factory=list)
     calls: list[tuple[str, float]] = field(default_factory=list)  # (number, sent at)
+    calls_wall_ms: list[int] = field(default_factory=list)  # the same moments, epoch ms
     boards: list[flows.Board] = field(default_factory=list)
     exit_codes: list[int] = field(default_factory=list)
-    restart_seconds: list[float] = field(default_factory=list)
+    restart_seconds: list[float] = field(default_factory=list)  # SIGTERM -> ready again
+    stop_seconds: list[float] = field(default_factory=list)  # SIGTERM -> exited (the drain)
     seconds: float = 0.0
     errors: list[BaseException] = field(default_factory=list)
 
@@ -33,12 +35,23 @@ class Rolling:
         """The longest time this display was behind: from a call until it showed that call or
         a later one (with one counter the board shows only the newest call, so a call made
         and replaced while the display reconnected is caught up by the next one)."""
-        worst = 0.0
-        for index, (_number, sent) in enumerate(self.calls):
-            arrivals = [board.seen[n] for n, _ in self.calls[index:] if n in board.seen]
-            assert arrivals, f"{board.name} never caught up after call {index}"
-            worst = max(worst, min(arrivals) - sent)
-        return worst
+        sent = [at for _, at in self.calls]
+        return _longest_gap(self.calls, sent, board.seen, board.name)
+
+    def longest_page_gap(self, seen_ms: dict[str, int]) -> float:
+        """The same for the display page, from its own record (wall-clock milliseconds)."""
+        seen = {number: ms / 1000 for number, ms in seen_ms.items()}
+        sent = [ms / 1000 for ms in self.calls_wall_ms]
+        return _longest_gap(self.calls, sent, seen, "the display page")
+
+
+def _longest_gap(calls, sent: list[float], seen: dict[str, float], name: str) -> float:
+    worst = 0.0
+    for index, at in enumerate(sent):
+        arrivals = [seen[number] for number, _ in calls[index:] if number in seen]
+        assert arrivals, f"{name} never caught up after call {index}"
+        worst = max(worst, min(arrivals) - at)
+    return worst
 
 
 def rolling_restart(
@@ -103,10 +116,11 @@ def rolling_restart(
     def call() -> None:
         while not stop.is_set():
             flows.draw_ticket(kiosk, office, token)
-            sent = time.monotonic()
+            sent, sent_wall = time.monotonic(), int(time.time() * 1000)
             number = flows.call_next(clerk, office)
             with progress:
                 result.calls.append((number, sent))
+                result.calls_wall_ms.append(sent_wall)
                 progress.notify_all()
             stop.wait(call_every)  # the clerk's pace, not a wait for a condition
 
@@ -130,6 +144,7 @@ def rolling_restart(
             restart_began = time.monotonic()
             web.signal(signal.SIGTERM)
             result.exit_codes.append(web.wait(STOP_TIMEOUT))
+            result.stop_seconds.append(time.monotonic() - restart_began)
             offset = web.log_size()
             stack.start_web(index)
             stack.web_ready(index, start=offset)
