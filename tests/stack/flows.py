@@ -13,12 +13,12 @@ import ssl
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tests.proof_of_work import solved_proof
 from tests.stack.stack import Https
 
-CHALLENGE_ERRORS = (OSError, http.client.HTTPException)
+TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
 RETRIED_STATUSES = (502, 503, 504)
 
 SLOTS = """query Slots($s: ID!, $l: ID!, $d: Date!) {
@@ -48,7 +48,7 @@ class Retry(Exception):
 def _post(client: Https, query: str, variables: dict) -> dict:
     try:
         answer = client.post_graphql(query, variables)
-    except CHALLENGE_ERRORS as exc:
+    except TRANSPORT_ERRORS as exc:
         raise Retry(type(exc).__name__) from exc
     if answer.status in RETRIED_STATUSES:
         raise Retry(str(answer.status))
@@ -144,7 +144,7 @@ def draw_ticket(client: Https, office: dict, token: str) -> str:
     def draw() -> dict:
         try:
             answer = client.post_graphql(DRAW, variables, token=token)
-        except CHALLENGE_ERRORS as exc:
+        except TRANSPORT_ERRORS as exc:
             raise Retry(type(exc).__name__) from exc
         if answer.status in RETRIED_STATUSES:
             raise Retry(str(answer.status))
@@ -293,11 +293,3 @@ class Board:
         self._stop.set()
         self._sockets.close()
         self._thread.join(timeout=10)
-
-
-@dataclass
-class Calls:
-    """Calls made during the rolling restart: number -> when the clerk's answer came."""
-
-    made: dict[str, float] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)
