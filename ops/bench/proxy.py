@@ -195,6 +195,7 @@ def main() -> int:
             "restart_seconds": [round(s, 2) for s in rolling.restart_seconds],
             "stop_seconds": [round(s, 2) for s in rolling.stop_seconds],
             "exit_codes": rolling.exit_codes,
+            "hung_after_sigterm": len(rolling.hung),
             "longest_display_gap_seconds": gaps,
             "errors": [repr(e) for e in rolling.errors],
         }

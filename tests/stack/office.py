@@ -4,12 +4,11 @@ stack's own database (the servers run there, not on pytest's test database):
 an office open around the clock (so the queue and bookings work at any hour), a walk-in
 service with queue prefix W, a counter, a clerk with a password, and a pool service of
 5-minute slots with a large capacity, so concurrent bookings never compete for a seat.
-Prints one JSON line with the ids the test needs."""
+Returns the ids the test needs (the test prints them as JSON from `manage shell`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from backend.accounts.models import StaffMember
 from backend.accounts.staff import create_staff
@@ -56,5 +55,4 @@ def build(password: str) -> dict[str, str]:
         "pool": str(pool.pk),
         "counter": str(counter.pk),
     }
-    print(json.dumps(ids))
     return ids

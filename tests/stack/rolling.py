@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from tests.stack import flows
 from tests.stack.office import CLERK
 from tests.stack.stack import Stack, wait_for_line
 
-STOP_TIMEOUT = 60.0
+# As the deployment's backstop (systemd TimeoutStopSec, compose stop_grace_period): a process
+# still running this long after SIGTERM gets SIGKILL; its exit code then is -9.
+STOP_TIMEOUT = 40.0
 
 
 @dataclass
@@ -30,6 +33,7 @@ class Rolling:
     stop_seconds: list[float] = field(default_factory=list)  # SIGTERM -> exited (the drain)
     seconds: float = 0.0
     errors: list[BaseException] = field(default_factory=list)
+    hung: list[str] = field(default_factory=list)  # log tails of processes SIGTERM did not end
 
     def longest_gap(self, board: flows.Board) -> float:
         """The longest time this display was behind: from a call until it showed that call or
@@ -143,7 +147,12 @@ def rolling_restart(
         for index, web in enumerate(stack.webs):
             restart_began = time.monotonic()
             web.signal(signal.SIGTERM)
-            result.exit_codes.append(web.wait(STOP_TIMEOUT))
+            try:
+                result.exit_codes.append(web.wait(STOP_TIMEOUT))
+            except subprocess.TimeoutExpired:
+                result.hung.append(web.tail())
+                web.signal(signal.SIGKILL)
+                result.exit_codes.append(web.wait(STOP_TIMEOUT))
             result.stop_seconds.append(time.monotonic() - restart_began)
             offset = web.log_size()
             stack.start_web(index)
