@@ -18,7 +18,7 @@ from tests.stack.office import CLERK
 from tests.stack.stack import Stack, wait_for_line
 
 # As the deployment's backstop (systemd TimeoutStopSec, compose stop_grace_period): a process
-# still running this long after SIGTERM gets SIGKILL; its exit code then is -9.
+# still running this long after SIGTERM is killed (here SIGABRT, for its stacks: exit -6).
 STOP_TIMEOUT = 40.0
 
 
@@ -150,9 +150,11 @@ def rolling_restart(
             try:
                 result.exit_codes.append(web.wait(STOP_TIMEOUT))
             except subprocess.TimeoutExpired:
-                result.hung.append(web.tail())
-                web.signal(signal.SIGKILL)
+                # SIGABRT, not SIGKILL: with PYTHONFAULTHANDLER the process prints every
+                # thread's stack first, i.e. what kept it from exiting.
+                web.signal(signal.SIGABRT)
                 result.exit_codes.append(web.wait(STOP_TIMEOUT))
+                result.hung.append(web.tail(120))
             result.stop_seconds.append(time.monotonic() - restart_began)
             offset = web.log_size()
             stack.start_web(index)

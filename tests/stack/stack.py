@@ -378,6 +378,8 @@ class Stack:
             POW_MAX_NUMBER="1000",
             POW_RAISE_AFTER="0",
             METRICS_TOKEN=secrets.token_urlsafe(24),
+            # A process killed with SIGABRT (tests/stack/rolling.py) prints its threads' stacks.
+            PYTHONFAULTHANDLER="1",
         )
         env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         env.pop("DJANGO_SETTINGS_MODULE", None)
