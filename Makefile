@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: setup browser run test test-pg lint format schema check bench ci clean
+.PHONY: setup browser stack-deps run test test-pg test-stack lint format schema check bench ci clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ setup: $(STAMP)
 browser:
 	ops/install-browser.sh
 
+## Debian's nginx (and its brotli module) for tests/stack; installs only when missing.
+stack-deps:
+	ops/install-proxy.sh
+
 ## Set up and start everything (SQLite, in-memory channel layer, Huey, demo data).
 run: setup
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py serve
@@ -32,6 +36,11 @@ test: setup browser
 ## The same suite against PostgreSQL and Redis.
 test-pg: setup browser
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+## The production stack end to end (tests/stack: ops/entrypoint.sh, two web processes and a
+## worker behind nginx over https) on PostgreSQL + Redis; `make test` leaves it out.
+test-stack: setup stack-deps
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(BIN)/pytest -m stack tests/stack $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
