@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: setup browser stack-deps run test test-pg test-stack lint format schema check bench ci clean
+.PHONY: setup browser test-tools stack-deps run test test-pg test-stack lint format schema check bench ci clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ setup: $(STAMP)
 browser:
 	ops/install-browser.sh
 
+## Debian's shellcheck, python3-websocket and systemd-analyze for tests/ops; only when missing.
+test-tools:
+	ops/install-test-tools.sh
+
 ## Debian's nginx (and its brotli module) for tests/stack; installs only when missing.
 stack-deps:
 	ops/install-proxy.sh
@@ -30,11 +34,11 @@ run: setup
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py serve
 
 ## Set up and run the whole suite on the embedded default (SQLite).
-test: setup browser
+test: setup browser test-tools
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 ## The same suite against PostgreSQL and Redis.
-test-pg: setup browser
+test-pg: setup browser test-tools
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 ## The production stack end to end (tests/stack: ops/entrypoint.sh, two web processes and a

@@ -50,9 +50,10 @@ fetch graphql-ws "$GRAPHQL_WS_VERSION" "$GRAPHQL_WS_INTEGRITY"
 PKG="$WORK/graphql-ws/package"
 cp "$PKG/dist/client.js" "$OUT/graphql-ws/client.js"
 # the hashed shared chunk(s) client.js imports, by the names it imports them under
-for chunk in $(grep -oE "from '\./[A-Za-z0-9_.-]+\.js'" "$PKG/dist/client.js" | sed -E "s/from '\.\/(.*)'/\1/" | sort -u); do
-    cp "$PKG/dist/$chunk" "$OUT/graphql-ws/$chunk"
-done
+grep -oE "from '\./[A-Za-z0-9_.-]+\.js'" "$PKG/dist/client.js" | sed -E "s/from '\.\/(.*)'/\1/" | sort -u |
+    while read -r chunk; do
+        cp "$PKG/dist/$chunk" "$OUT/graphql-ws/$chunk"
+    done
 cp "$PKG/LICENSE.md" "$OUT/graphql-ws/LICENSE.md"
 printf 'graphql-ws %s\n%s\nfrom the npm registry tarball; files: dist/client.js and its chunk(s), LICENSE.md\n' \
     "$GRAPHQL_WS_VERSION" "$GRAPHQL_WS_INTEGRITY" > "$OUT/graphql-ws/VERSION"

@@ -83,6 +83,7 @@ else
 fi
 
 # Only these names: nginx's own $variables ($host, $request_uri, ...) must stay as they are.
+# shellcheck disable=SC2016  # literal ${NAME}s: envsubst's list of what to replace
 NAMES='${DOMAIN} ${HTTP_PORT} ${HTTPS_PORT} ${HTTPS_PORT_SUFFIX} ${TLS_CERT} ${TLS_KEY}
 ${ACME_ROOT} ${STATIC_ROOT} ${MAX_BODY_BYTES} ${ACCESS_LOG} ${UPSTREAM_SERVERS}
 ${UPSTREAM_WEBSOCKET_SERVERS}

@@ -178,7 +178,7 @@ def _system_python_speaks_websocket():
     if probe.returncode != 0:
         pytest.fail(
             f"{SYSTEM_PYTHON} lacks Debian's python3-websocket (the watchdog's DevTools client): "
-            "run tests/ops/install-tools.sh",
+            "run ops/install-test-tools.sh (make test-tools)",
             pytrace=False,
         )
 
