@@ -412,16 +412,23 @@ class Stack:
 
     def web_ready(self, index: int, timeout: float = START_TIMEOUT, start: int = 0) -> None:
         """Until the process says it listens (run_web's line, in its log from byte `start`),
-        then /api/health is 200."""
+        then until /api/health/ready is 200, as a load balancer waits: it is 503 until every
+        check passes, e.g. while the worker, started beside it, has not yet beaten its heart."""
         web, port = self.webs[index], self.web_ports[index]
+        deadline = time.monotonic() + timeout
         wait_for_line(web.log, f"Listening on http://127.0.0.1:{port}", timeout, web, start)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        try:
-            conn.request("GET", "/api/health")
-            status = conn.getresponse().status
-        finally:
-            conn.close()
-        assert status == 200, web.tail()
+        while True:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                conn.request("GET", "/api/health/ready")
+                answer = conn.getresponse()
+                status, body = answer.status, answer.read().decode(errors="replace")
+            finally:
+                conn.close()
+            if status == 200:
+                return
+            assert time.monotonic() < deadline, f"not ready: {status} {body}\n{web.tail()}"
+            time.sleep(0.1)
 
     def start_worker(self) -> None:
         self.worker.start([str(ENTRYPOINT), "worker"], self.env())
