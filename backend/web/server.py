@@ -16,9 +16,13 @@ deployment file (container entrypoint, systemd units, `manage.py serve`) calls t
 
 from __future__ import annotations
 
+import asyncio
+import faulthandler
 import logging
+import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +32,7 @@ from typing import Any
 from daphne.server import Server  # isort: skip
 from daphne.endpoints import build_endpoint_description_strings
 from daphne.ws_protocol import WebSocketProtocol
+from twisted.internet import defer
 from twisted.internet import reactor as twisted_reactor
 
 from backend.core.lifecycle import begin_draining, is_draining
@@ -61,6 +66,54 @@ class DrainingServer(Server):
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_signal)
         super().run()
+        # After the reactor, Python joins the threads that ran sync code (Django views, ORM
+        # calls of consumers) before it exits: one stuck in a call that never returns would
+        # keep the stopped process alive. Bounded as well, with every thread's stack printed.
+        exit_within(self.application_close_timeout)
+
+    def kill_all_applications(self):
+        """Cancel the application instances still running and wait for them to end. daphne's
+        own waits without a bound (one instance that does not end after its cancellation
+        kept a drained process alive for a minute, seen in rolling restarts under load) and
+        fails on a connection whose instance was already reaped. Here the wait ends after
+        application_close_timeout; what did not end is logged with its stack."""
+        pending = [
+            task
+            for details in self.connections.values()
+            if (task := details.get("application_instance")) is not None and not task.done()
+        ]
+        for task in pending:
+            task.cancel()
+        # Not Deferred.fromFuture(gather): cancelling that one still waits for the future.
+        ended: defer.Deferred = defer.Deferred()
+
+        def end(stuck: bool) -> None:
+            if ended.called:
+                return
+            if stuck:
+                self._report_stuck(pending)
+            else:
+                give_up.cancel()
+            ended.callback(None)
+
+        give_up = reactor.callLater(self.application_close_timeout, end, True)
+        gathered = asyncio.gather(*pending, return_exceptions=True)
+        gathered.add_done_callback(lambda _: end(False))
+        return ended
+
+    def _report_stuck(self, pending: list) -> None:
+        stuck = [task for task in pending if not task.done()]
+        logger.warning(
+            "%d application instances did not end within %s s of their cancellation; "
+            "stopping without them",
+            len(stuck),
+            self.application_close_timeout,
+        )
+        for task in stuck:
+            where = "".join(
+                f"\n  {frame.f_code.co_filename}:{frame.f_lineno}" for frame in task.get_stack()
+            )
+            logger.warning("Still running: %r%s", task.get_coro(), where)
 
     def listen_success(self, port) -> None:
         super().listen_success(port)
@@ -109,6 +162,20 @@ class DrainingServer(Server):
         if busy:
             logger.warning("Drain grace over: %d connections still open are cut", busy)
         self.stop()
+
+
+def exit_within(seconds: float) -> None:
+    """Exit now-ish: a daemon timer ends the process after `seconds` if the interpreter's
+    own exit (joining threads) has not done so, printing every thread's stack first."""
+
+    def hard_exit() -> None:
+        logger.error("The process did not exit within %s s of stopping: stacks follow", seconds)
+        faulthandler.dump_traceback(all_threads=True)
+        os._exit(1)
+
+    timer = threading.Timer(seconds, hard_exit)
+    timer.daemon = True
+    timer.start()
 
 
 def run(

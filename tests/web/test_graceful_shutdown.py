@@ -137,3 +137,21 @@ def test_a_request_over_the_grace_is_cut_and_the_process_still_exits(short_grace
     # The cut request gets no answer, not a wrong one.
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
         in_flight.getresponse()
+
+
+def test_an_application_that_ignores_its_cancellation_does_not_keep_the_process(web):
+    # daphne waits for cancelled application instances without a bound; the runner gives
+    # them application_close_timeout (10 s), then stops without them and names them.
+    with connect(
+        f"ws://127.0.0.1:{web.port}/__stubborn__",
+        origin=f"http://127.0.0.1:{web.port}",
+        open_timeout=START_TIMEOUT,
+    ) as socket_:
+        wait_for((web.held / "stubborn").exists, START_TIMEOUT, "the stubborn app to run")
+        web.process.send_signal(signal.SIGTERM)
+        with pytest.raises(ConnectionClosed):
+            while True:
+                socket_.recv(START_TIMEOUT)
+    assert web.process.wait(timeout=60) == 0
+    log = (web.held / "run_web.log").read_text()
+    assert "1 application instances did not end within 10 s of their cancellation" in log
