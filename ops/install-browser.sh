@@ -12,14 +12,7 @@ set -euo pipefail
 CHROMIUM=/usr/bin/chromium
 
 if [ ! -x "$CHROMIUM" ]; then
-    echo "== installing Debian's chromium (for tests/e2e)"
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then
-        SUDO="sudo"
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    "$(dirname "$0")/apt-install.sh" "for tests/e2e" chromium
 fi
 
 # Debian's launcher may print "[: <number> <number>: unexpected operator" first: its

@@ -15,17 +15,10 @@ missing=()
 [ -e "$BROTLI_MODULE_CONF" ] || missing+=(libnginx-mod-http-brotli-filter)
 
 if [ "${#missing[@]}" -gt 0 ]; then
-    echo "== installing Debian's ${missing[*]} (for ops/nginx and tests/stack)"
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then
-        SUDO="sudo"
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    # --no-install-recommends and policy-rc.d-free: Debian starts the packaged nginx on :80
-    # after installing it; on a test machine that port may be taken, so a failed start of the
-    # distribution's own service must not fail the installation (tests run their own nginx).
-    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+    # Debian starts the packaged nginx on :80 after installing it; on a test machine that
+    # port may be taken, so a failed start of the distribution's own service must not fail
+    # the installation (tests run their own nginx).
+    "$(dirname "$0")/apt-install.sh" "for ops/nginx and tests/stack" "${missing[@]}" || {
         [ -x "$NGINX" ] || exit 1
     }
 fi

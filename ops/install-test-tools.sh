@@ -11,13 +11,6 @@ command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 
 if [ "${#missing[@]}" -gt 0 ]; then
-    echo "== installing Debian's ${missing[*]} (for tests/ops)"
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then
-        SUDO="sudo"
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    "$(dirname "$0")/apt-install.sh" "for tests/ops" "${missing[@]}"
 fi
 shellcheck --version | sed -n 2p
