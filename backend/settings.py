@@ -168,7 +168,13 @@ HUEY = {
     # Huey keeps UTC internally (its default, right across DST changes); periodic jobs that
     # run at a local hour convert to TIME_ZONE themselves (notifications/schedule.py).
     "utc": True,
-    "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
+    "consumer": {
+        "workers": env_int("HUEY_WORKERS", 2),
+        "worker_type": "thread",
+        # SIGTERM (systemd, docker stop, `serve` stopping) lets running jobs finish; Huey's
+        # default treats it as an interrupt and leaves e.g. a mail half-sent.
+        "graceful_signal": "TERM",
+    },
 }
 if REDIS_URL:
     HUEY |= {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
