@@ -3,6 +3,7 @@ ops/install-test-tools.sh, which `make test` runs)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -106,3 +107,26 @@ def test_the_kiosk_units_verify():
         if not any(f"Command {path} is not executable" in line for path in installed_on_the_pi)
     ]
     assert problems == []
+
+
+def test_the_server_units_verify_and_outlast_the_drain():
+    """systemd parses the bare-metal units; the only complaint here is that the install path
+    (/srv/vorzimmer/app) does not exist on this machine. A web unit's stop timeout must outlast
+    the drain (WEB_SHUTDOWN_GRACE_SECONDS) plus the bounded stop after it (10 s), or systemd
+    would SIGKILL a process still answering requests."""
+    from django.conf import settings
+
+    units = sorted((REPO / "ops" / "systemd").iterdir())
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *map(str, units)], capture_output=True, text=True
+    )
+    problems = [
+        line
+        for line in (result.stdout + result.stderr).splitlines()
+        if "Command /srv/vorzimmer/app/ops/entrypoint.sh is not executable" not in line
+    ]
+    assert problems == []
+    web = (REPO / "ops" / "systemd" / "vorzimmer-web@.service").read_text()
+    assert "ExecStart=/srv/vorzimmer/app/ops/entrypoint.sh web" in web.splitlines()
+    timeout = int(re.search(r"^TimeoutStopSec=(\d+)$", web, re.M).group(1))  # type: ignore[union-attr]
+    assert timeout > settings.WEB_SHUTDOWN_GRACE_SECONDS + 10
