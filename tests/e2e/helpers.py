@@ -15,11 +15,11 @@ from playwright.sync_api import BrowserContext, Frame, Page, expect
 
 from backend.accounts.models import StaffMember
 from backend.accounts.staff import create_staff
-from backend.bookings.calendars import holidays_in
-from backend.catalog.models import Location, OpeningHours, Organization, Service
+from backend.catalog.models import Location, Service
 from backend.queue.models import ServicePoint
 from tests.conftest import BERLIN
 from tests.e2e.conftest import LiveServer
+from tests.offices import open_around_the_clock
 from tests.proof_of_work import with_proofs
 
 # Playwright's expect() waits 5 s by default. A page's first render loads ~20 modules and
@@ -53,19 +53,13 @@ def make_open_office() -> Office:
     if now.time() >= dt.time(23, 59):
         time.sleep(61 - now.second)
     today = dt.datetime.now(BERLIN).date()
-    region = next(
-        f"DE-{state}"
-        for state in ("NW", "BE", "HH", "HB", "NI", "SH", "HE", "BY")
-        if today not in holidays_in(f"DE-{state}", today.year)
-    )
-    org = Organization.objects.create(slug="e2e", name="E2E-Amt", holiday_region=region)
-    location = Location.objects.create(organization=org, slug="amt", name="E2E-Amt")
-    OpeningHours.objects.bulk_create(
-        OpeningHours(location=location, weekday=d, opens=dt.time(0), closes=dt.time(23, 59))
-        for d in range(1, 8)
-    )
+    location = open_around_the_clock("e2e", "E2E-Amt", [today])
     service = Service.objects.create(
-        organization=org, slug="walk-in", name="Walk-in", duration_minutes=5, queue_prefix="W"
+        organization=location.organization,
+        slug="walk-in",
+        name="Walk-in",
+        duration_minutes=5,
+        queue_prefix="W",
     )
     service.locations.set([location])
     counter = ServicePoint.objects.create(location=location, name=COUNTER)

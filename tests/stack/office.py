@@ -12,9 +12,9 @@ import datetime as dt
 
 from backend.accounts.models import StaffMember
 from backend.accounts.staff import create_staff
-from backend.bookings.calendars import holidays_in
-from backend.catalog.models import Location, OpeningHours, Organization, Service
+from backend.catalog.models import Service
 from backend.queue.models import ServicePoint
+from tests.offices import open_around_the_clock
 
 CLERK = "clerk"
 COUNTER = "Schalter 1"
@@ -23,17 +23,8 @@ POOL_CAPACITY = 100_000
 
 def build(password: str) -> dict[str, str]:
     today = dt.date.today()
-    region = next(
-        f"DE-{state}"
-        for state in ("NW", "BE", "HH", "HB", "NI", "SH", "HE", "BY")
-        if not {today, today + dt.timedelta(days=1)} & set(holidays_in(f"DE-{state}", today.year))
-    )
-    org = Organization.objects.create(slug="stack", name="Stack-Amt", holiday_region=region)
-    location = Location.objects.create(organization=org, slug="amt", name="Stack-Amt")
-    OpeningHours.objects.bulk_create(
-        OpeningHours(location=location, weekday=d, opens=dt.time(0), closes=dt.time(23, 59))
-        for d in range(1, 8)
-    )
+    location = open_around_the_clock("stack", "Stack-Amt", [today, today + dt.timedelta(days=1)])
+    org = location.organization
     walk_in = Service.objects.create(
         organization=org, slug="walk-in", name="Walk-in", duration_minutes=5, queue_prefix="W"
     )
